@@ -1,0 +1,214 @@
+/**
+ * Builds one streamed AssistantMessage from provider deltas and produces the
+ * section-2 events. Shared by every adapter so all of them rebuild a message
+ * the same way. Hot path: each delta appends to one string and emits one
+ * event; the message is mutated in place, never copied.
+ */
+import { parse as parsePartialJson } from "partial-json";
+import type {
+  AssistantMessage,
+  AssistantMessageEvent,
+  StopReason,
+  TextContent,
+  ThinkingContent,
+  ToolCall,
+  Usage,
+} from "../src/types.js";
+
+/** Zeroed usage. */
+export function emptyUsage(): Usage {
+  return {
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    totalTokens: 0,
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+  };
+}
+
+/** A tool call still streaming: its raw argument text grows until `finish`. */
+type OpenToolCall = { block: ToolCall; contentIndex: number; json: string; parsedAtLength: number };
+
+/**
+ * Incrementally assembles an assistant message.
+ * @example
+ * const b = new AssistantMessageBuilder({ api: "openai-completions", provider: "openai", model: "gpt" }, (e) => sub.next(e));
+ * b.text("Hel"); b.text("lo"); b.finish("stop");
+ */
+export class AssistantMessageBuilder {
+  /** The message so far; the `partial` of every event. */
+  readonly message: AssistantMessage;
+  private started = false;
+  private ended = false;
+  /** The open text or thinking block, closed when another kind of block begins. */
+  private openBlock: { kind: "text" | "thinking"; contentIndex: number; block: TextContent | ThinkingContent } | undefined;
+  private readonly toolCalls = new Map<string | number, OpenToolCall>();
+
+  constructor(
+    meta: { api: string; provider: string; model: string },
+    private readonly emit: (event: AssistantMessageEvent) => void,
+  ) {
+    this.message = {
+      role: "assistant",
+      content: [],
+      api: meta.api,
+      provider: meta.provider,
+      model: meta.model,
+      usage: emptyUsage(),
+      stopReason: "stop",
+      timestamp: Date.now(),
+    };
+  }
+
+  /** True once `finish` or `fail` ran. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** True once any content or tool call arrived. */
+  get hasContent(): boolean {
+    return this.message.content.length > 0;
+  }
+
+  /** Emits `start` (once). Called implicitly by every delta. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.emit({ type: "start", partial: this.message });
+  }
+
+  /** Appends visible text. */
+  text(delta: string): void {
+    if (delta === "") return;
+    const open = this.open("text");
+    (open.block as TextContent).text += delta;
+    this.emit({ type: "text_delta", contentIndex: open.contentIndex, delta, partial: this.message });
+  }
+
+  /** Appends reasoning text; a signature, when given, is kept on the block. */
+  thinking(delta: string, signature?: string): void {
+    if (delta === "" && signature === undefined) return;
+    const open = this.open("thinking");
+    const block = open.block as ThinkingContent;
+    if (signature !== undefined) block.signature = (block.signature ?? "") + signature;
+    if (delta === "") return;
+    block.thinking += delta;
+    this.emit({ type: "thinking_delta", contentIndex: open.contentIndex, delta, partial: this.message });
+  }
+
+  /**
+   * Appends a tool-call fragment. `key` identifies the call across fragments
+   * (OpenAI's `index`); the first fragment of a key opens the call. Fragments
+   * of different keys may interleave.
+   */
+  toolCall(key: string | number, fragment: { id?: string; name?: string; arguments?: string }): void {
+    this.start();
+    let call = this.toolCalls.get(key);
+    if (!call) {
+      this.closeOpenBlock();
+      const block: ToolCall = { type: "toolCall", id: fragment.id ?? "", name: fragment.name ?? "", arguments: {} };
+      call = { block, contentIndex: this.message.content.push(block) - 1, json: "", parsedAtLength: 0 };
+      this.toolCalls.set(key, call);
+      this.emit({ type: "toolcall_start", contentIndex: call.contentIndex, partial: this.message });
+    } else {
+      if (fragment.id && !call.block.id) call.block.id = fragment.id;
+      if (fragment.name && !call.block.name) call.block.name = fragment.name;
+    }
+    const delta = fragment.arguments;
+    if (!delta) return;
+    call.json += delta;
+    // Re-parse only when the text has doubled since the last parse: linear overall.
+    if (call.json.length >= 2 * call.parsedAtLength) {
+      call.parsedAtLength = call.json.length;
+      call.block.arguments = bestEffortArguments(call.json);
+    }
+    this.emit({ type: "toolcall_delta", contentIndex: call.contentIndex, delta, partial: this.message });
+  }
+
+  /** Sets the message's usage (providers report it once, at the end). */
+  setUsage(usage: Usage): void {
+    this.message.usage = usage;
+  }
+
+  /** Closes every open block and emits `done`. */
+  finish(reason: "stop" | "length" | "toolUse"): void {
+    if (this.ended) return;
+    this.start();
+    this.closeAll();
+    this.ended = true;
+    this.message.stopReason = reason;
+    this.emit({ type: "done", reason, message: this.message });
+  }
+
+  /** Ends the message with an error, keeping what arrived so far, and emits `error`. */
+  fail(reason: "error" | "aborted", errorMessage: string): void {
+    if (this.ended) return;
+    this.closeAll();
+    this.ended = true;
+    this.message.stopReason = reason satisfies StopReason;
+    this.message.errorMessage = errorMessage;
+    this.emit({ type: "error", reason, error: this.message });
+  }
+
+  private open(kind: "text" | "thinking"): NonNullable<AssistantMessageBuilder["openBlock"]> {
+    this.start();
+    if (this.openBlock?.kind === kind) return this.openBlock;
+    this.closeOpenBlock();
+    const block: TextContent | ThinkingContent =
+      kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "" };
+    const contentIndex = this.message.content.push(block) - 1;
+    this.openBlock = { kind, contentIndex, block };
+    this.emit({ type: kind === "text" ? "text_start" : "thinking_start", contentIndex, partial: this.message });
+    return this.openBlock;
+  }
+
+  private closeOpenBlock(): void {
+    const open = this.openBlock;
+    if (!open) return;
+    this.openBlock = undefined;
+    if (open.kind === "text") {
+      this.emit({ type: "text_end", contentIndex: open.contentIndex, content: (open.block as TextContent).text, partial: this.message });
+    } else {
+      const content = (open.block as ThinkingContent).thinking;
+      this.emit({ type: "thinking_end", contentIndex: open.contentIndex, content, partial: this.message });
+    }
+  }
+
+  private closeAll(): void {
+    this.closeOpenBlock();
+    for (const call of this.toolCalls.values()) {
+      call.block.arguments = finalArguments(call.json);
+      this.emit({ type: "toolcall_end", contentIndex: call.contentIndex, toolCall: call.block, partial: this.message });
+    }
+    this.toolCalls.clear();
+  }
+}
+
+function bestEffortArguments(json: string): Record<string, unknown> {
+  try {
+    const value: unknown = parsePartialJson(json);
+    return isRecord(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The exact parse of a finished call. Unparseable text is kept under
+ * `__raw` with the parse error, so the tool layer can tell the model what was wrong.
+ */
+export function finalArguments(json: string): Record<string, unknown> {
+  if (json.trim() === "") return {};
+  try {
+    const value: unknown = JSON.parse(json);
+    if (isRecord(value)) return value;
+    return { __raw: json, __error: "arguments must be a JSON object" };
+  } catch (error) {
+    return { __raw: json, __error: (error as Error).message };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

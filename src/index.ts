@@ -1,0 +1,2 @@
+export { AgentError } from "./errors.js";
+export type { AgentErrorCode } from "./errors.js";
