@@ -126,6 +126,15 @@ export class AssistantMessageBuilder {
     this.emit({ type: "toolcall_delta", contentIndex: call.contentIndex, delta, partial: this.message });
   }
 
+  /**
+   * Closes the open text or thinking block now (emits its `*_end`), so the
+   * next delta of the same kind opens a new block. For providers whose wire
+   * format marks block ends explicitly (the proxy client).
+   */
+  endBlock(): void {
+    this.closeOpenBlock();
+  }
+
   /** Sets the message's usage (providers report it once, at the end). */
   setUsage(usage: Usage): void {
     this.message.usage = usage;
