@@ -29,6 +29,12 @@ export type FauxResponse = {
   stopReason?: "stop" | "length" | "toolUse";
   /** Ends the stream with a terminal error carrying this text, after any content. */
   error?: string;
+  /**
+   * Faux server only: the HTTP status it answers an `error` with when nothing
+   * was streamed before it (default 400; 429/5xx let a client's retries be tested).
+   * An `error` after content is sent as a mid-stream `{"error": …}` chunk instead.
+   */
+  status?: number;
   /** Characters per delta (default 4). */
   chunkSize?: number;
   /** Pause between deltas in ms (default 0: all deltas at once). */
@@ -127,6 +133,16 @@ export function fauxUsage(response: FauxResponse, model: Model, context: Context
   };
   cost.total = cost.input + cost.output + cost.cacheRead + cost.cacheWrite;
   return { input, output, cacheRead, cacheWrite, totalTokens: input + output + cacheRead + cacheWrite, cost };
+}
+
+/** Tool calls already in the transcript: the rule-based model numbers its new calls after them. */
+export function countToolCalls(context: Context): number {
+  let count = 0;
+  for (const message of context.messages) {
+    if (message.role !== "assistant") continue;
+    for (const block of message.content) if (block.type === "toolCall") count++;
+  }
+  return count;
 }
 
 function estimateTokens(chars: number): number {

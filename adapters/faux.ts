@@ -7,7 +7,7 @@ import { Observable } from "rxjs";
 import type { AssistantMessageEvent, Context, Model, StreamFn, StreamOptions } from "../src/types.js";
 import { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { fauxRulesResponse } from "./faux-rules.js";
-import { fauxSteps, fauxStopReason, fauxUsage, scriptCursor } from "./faux-script.js";
+import { countToolCalls, fauxSteps, fauxStopReason, fauxUsage, scriptCursor } from "./faux-script.js";
 import type { FauxResponse, FauxScript } from "./faux-script.js";
 
 /** One request the faux provider saw. `context` is a shallow copy taken when the stream was subscribed. */
@@ -200,13 +200,4 @@ function snapshotContext(context: Context): Context {
   const copy: Context = { ...context, messages: [...context.messages] };
   if (context.tools) copy.tools = [...context.tools];
   return copy;
-}
-
-function countToolCalls(context: Context): number {
-  let count = 0;
-  for (const message of context.messages) {
-    if (message.role !== "assistant") continue;
-    for (const block of message.content) if (block.type === "toolCall") count++;
-  }
-  return count;
 }
