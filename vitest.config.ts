@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { conditions: ["source"] },
+  resolve: { conditions: ["tinyagent-source"] },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 15_000,

@@ -1,2 +1,52 @@
 export { AgentError } from "./errors.js";
 export type { AgentErrorCode } from "./errors.js";
+export { Agent } from "./agent.js";
+export type { AgentOptions, AgentState } from "./agent.js";
+export { agentMachine } from "../machines/agent.machine.js";
+export type {
+  AgentActor,
+  AgentContext,
+  AgentMachineEvent,
+  AgentMachineInput,
+  AgentSettings,
+  PendingToolCall,
+} from "../machines/agent.machine.js";
+export { toolCallMachine } from "../machines/tool-call.machine.js";
+export type { ToolCallInput, ToolCallParentEvent } from "../machines/tool-call.machine.js";
+export { checkTools, defineTool, textResult, toolSpec, validateToolArguments } from "./tools.js";
+export type { ArgumentCheck } from "./tools.js";
+export { assistantText, defaultConvertToLlm, userMessage } from "./messages.js";
+export type {
+  AfterToolCallResult,
+  AgentEvent,
+  AgentEventType,
+  AgentHooks,
+  AgentMessage,
+  AgentTool,
+  AgentToolResult,
+  AssistantMessage,
+  AssistantMessageEvent,
+  BeforeToolCallResult,
+  Context,
+  CustomAgentMessages,
+  ImageContent,
+  JSONSchema,
+  Message,
+  Model,
+  ModelCost,
+  QueueMode,
+  StopReason,
+  StreamFn,
+  StreamOptions,
+  TerminalAssistantMessageEvent,
+  TextContent,
+  ThinkingContent,
+  ToolCall,
+  ToolResultMessage,
+  ToolSpec,
+  Usage,
+  UserMessage,
+} from "./types.js";
+export { collectOpenAICompletions, openAICompatibleModel, openAICompletionsStream, streamOpenAICompatible } from "../adapters/openai-compatible.js";
+export type { AssistantMessageStreamHandle, CollectedStream, OpenAICompatibleModelInit, OpenAICompatibleOptions } from "../adapters/openai-compatible.js";
+export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapters/openrouter.js";

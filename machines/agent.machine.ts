@@ -1,0 +1,582 @@
+/**
+ * The agent loop as a statechart:
+ *
+ *   idle → streaming → executingTools → turnEnd → streaming → … → idle
+ *
+ * The context holds the whole state of a run (transcript, streaming message,
+ * pending tool calls, queues, usage), and every public event leaves through
+ * `emit` from a named action, so inspecting the actor shows the run.
+ * Transcript arrays are append-only and appended in place: no step copies them.
+ */
+import { enqueueActions, fromPromise, setup, type ActorRefFrom } from "xstate";
+import {
+  addUsage,
+  syntheticAssistantMessage,
+  toolCallsOf,
+  toolResultMessage,
+  zeroUsage,
+} from "../src/messages.js";
+import { textResult } from "../src/tools.js";
+import type {
+  AgentEvent,
+  AgentHooks,
+  AgentMessage,
+  AgentTool,
+  AssistantMessage,
+  AssistantMessageEvent,
+  Model,
+  QueueMode,
+  StreamFn,
+  StreamOptions,
+  ToolCall,
+  ToolResultMessage,
+  Usage,
+} from "../src/types.js";
+import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
+import { toolCallMachine, type ToolCallInput, type ToolCallParentEvent } from "./tool-call.machine.js";
+
+/** Settings of the agent that calls may change between runs. */
+export type AgentSettings = {
+  systemPrompt: string;
+  model: Model | undefined;
+  tools: AgentTool[];
+  streamFn: StreamFn;
+  hooks: AgentHooks;
+  toolExecution: "parallel" | "sequential";
+  maxTurns: number;
+  steeringMode: QueueMode;
+  followUpMode: QueueMode;
+  /** Extra options for every model call (temperature, maxTokens, sessionId, …). */
+  streamOptions: StreamOptions;
+};
+
+/** Where a tool call of the current batch stands. */
+export type PendingToolCall = {
+  /** Position of the call in its assistant message. */
+  index: number;
+  toolCallId: string;
+  toolName: string;
+  args: unknown;
+  status: "queued" | "validating" | "awaitingApproval" | "running";
+};
+
+/** The tool calls of one assistant message and their results, in call order. */
+type ToolBatch = {
+  message: AssistantMessage;
+  calls: ToolCall[];
+  results: (ToolResultMessage | undefined)[];
+  /** Results appended to the transcript so far (results enter in call order). */
+  announced: number;
+  /** Calls whose actor was spawned. */
+  started: number;
+  terminate: boolean;
+};
+
+/** The machine's context: the whole state of the agent and its run. */
+export type AgentContext = AgentSettings & {
+  messages: AgentMessage[];
+  streamMessage: AssistantMessage | null;
+  pendingToolCalls: PendingToolCall[];
+  steeringQueue: AgentMessage[];
+  followUpQueue: AgentMessage[];
+  /** Messages that enter the transcript when the next turn starts. */
+  pendingInput: AgentMessage[];
+  /** Index of this run's first message in `messages`. */
+  runStart: number;
+  /** Model calls made in this run. */
+  turn: number;
+  /** The current turn's assistant message, once it has ended. */
+  turnMessage: AssistantMessage | null;
+  batch: ToolBatch | null;
+  /** Set when the run must end after this turn, with this synthetic message. */
+  runEnd: { stopReason: "error" | "aborted"; errorMessage: string } | null;
+  /** The last provider retry of this turn, for UIs. */
+  retry: { attempt: number; delayMs: number; reason: string } | null;
+  error: string | undefined;
+  /** Usage summed over every model call of the agent. */
+  usage: Usage;
+};
+
+/** Inputs of the agent machine. */
+export type AgentMachineEvent =
+  | { type: "agent.prompt"; messages: AgentMessage[] }
+  | { type: "agent.continue" }
+  | { type: "agent.steer"; message: AgentMessage }
+  | { type: "agent.followUp"; message: AgentMessage }
+  | { type: "agent.abort" }
+  | { type: "agent.approve"; toolCallId: string }
+  | { type: "agent.reject"; toolCallId: string; reason?: string }
+  | { type: "agent.configure"; settings: Partial<AgentSettings> }
+  | { type: "agent.replaceMessages"; messages: AgentMessage[] }
+  | { type: "agent.appendMessage"; message: AgentMessage }
+  | { type: "agent.reset" }
+  | { type: "model.events"; events: AssistantMessageEvent[] }
+  | ToolCallParentEvent;
+
+/** What creating the machine takes: initial settings and transcript. */
+export type AgentMachineInput = Partial<AgentSettings> & { streamFn: StreamFn; messages?: AgentMessage[] };
+
+type Emit = (event: AgentEvent) => void;
+
+const ABORTED = "Aborted by the user.";
+
+function toolActorId(context: AgentContext, index: number): string {
+  return `tool-${context.turn}-${index}`;
+}
+
+/** Ends the turn's assistant message: into the transcript, usage counted, unexecuted calls answered. */
+function concludeAssistant(context: AgentContext, message: AssistantMessage, started: boolean, emit: Emit) {
+  if (!started) emit({ type: "message_start", message });
+  context.messages.push(message);
+  addUsage(context.usage, message.usage);
+  emit({ type: "message_end", message });
+  const calls = toolCallsOf(message);
+  if (message.stopReason === "error" || message.stopReason === "aborted") {
+    // Keep the invariant: every tool call gets one result, even unexecuted ones.
+    const why = message.stopReason === "aborted" ? "the response was aborted" : "the response ended with an error";
+    const results = calls.map((call) => toolResultMessage(call, textResult(`Tool call was not executed: ${why}.`), true));
+    for (const result of results) {
+      context.messages.push(result);
+      emit({ type: "message_start", message: result });
+      emit({ type: "message_end", message: result });
+    }
+    context.batch = { message, calls, results, announced: results.length, started: calls.length, terminate: false };
+    context.error = message.errorMessage ?? why;
+  } else {
+    context.batch = calls.length
+      ? { message, calls, results: calls.map(() => undefined), announced: 0, started: 0, terminate: false }
+      : null;
+  }
+  context.turnMessage = message;
+  context.streamMessage = null;
+}
+
+/** Appends every result whose earlier results are all in, in call order. */
+function announceResults(context: AgentContext, emit: Emit) {
+  const batch = context.batch!;
+  while (batch.announced < batch.results.length) {
+    const result = batch.results[batch.announced];
+    if (!result) return;
+    context.messages.push(result);
+    emit({ type: "message_start", message: result });
+    emit({ type: "message_end", message: result });
+    batch.announced++;
+  }
+}
+
+function isTerminal(event: AssistantMessageEvent): event is Extract<AssistantMessageEvent, { type: "done" | "error" }> {
+  return event.type === "done" || event.type === "error";
+}
+
+function terminalOf(events: AssistantMessageEvent[]) {
+  for (const event of events) if (isTerminal(event)) return event;
+  return undefined;
+}
+
+/** The agent loop; see the module comment. */
+export const agentMachine = setup({
+  types: {
+    context: {} as AgentContext,
+    events: {} as AgentMachineEvent,
+    input: {} as AgentMachineInput,
+    emitted: {} as AgentEvent,
+  },
+  actors: {
+    streamModel: streamModelActor,
+    toolCall: toolCallMachine,
+    decideAfterTurn: fromPromise<boolean, AgentContext>(async ({ input }) => {
+      const hook = input.hooks.shouldStopAfterTurn;
+      if (!hook || input.runEnd || !input.turnMessage) return false;
+      try {
+        return await hook({
+          message: input.turnMessage,
+          toolResults: (input.batch?.results ?? []) as ToolResultMessage[],
+          messages: input.messages,
+        });
+      } catch (error) {
+        throw new Error(`shouldStopAfterTurn hook threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }),
+  },
+  guards: {
+    hasModel: ({ context }) => context.model !== undefined,
+    batchEndsWithToolCalls: ({ event }) => {
+      const terminal = terminalOf((event as { events: AssistantMessageEvent[] }).events);
+      return terminal?.type === "done" && terminal.message.content.some((block) => block.type === "toolCall");
+    },
+    batchEndsMessage: ({ event }) => terminalOf((event as { events: AssistantMessageEvent[] }).events) !== undefined,
+    isLastToolResult: ({ context }) => {
+      const batch = context.batch!;
+      return batch.results.filter(Boolean).length + 1 === batch.calls.length;
+    },
+    isAwaitingApproval: ({ context, event }) =>
+      context.pendingToolCalls.some(
+        (call) => call.status === "awaitingApproval" && call.toolCallId === (event as { toolCallId: string }).toolCallId,
+      ),
+    runIsOver: ({ context, event }) => {
+      const message = context.turnMessage;
+      return (
+        (event as { output?: boolean }).output === true ||
+        context.runEnd !== null ||
+        !message ||
+        message.stopReason === "error" ||
+        message.stopReason === "aborted" ||
+        context.batch?.terminate === true
+      );
+    },
+    turnLimitReached: ({ context }) =>
+      context.turn >= context.maxTurns &&
+      (context.steeringQueue.length > 0 || (context.batch?.calls.length ?? 0) > 0 || context.followUpQueue.length > 0),
+    hasSteering: ({ context }) => context.steeringQueue.length > 0,
+    hasToolResults: ({ context }) => (context.batch?.calls.length ?? 0) > 0,
+    hasFollowUp: ({ context }) => context.followUpQueue.length > 0,
+  },
+  actions: {
+    configure: enqueueActions(({ enqueue, event }) => {
+      enqueue.assign((event as Extract<AgentMachineEvent, { type: "agent.configure" }>).settings);
+    }),
+    replaceMessages: enqueueActions(({ enqueue, event }) => {
+      enqueue.assign({ messages: [...(event as { messages: AgentMessage[] }).messages] });
+    }),
+    appendMessage: ({ context, event }) => {
+      context.messages.push((event as { message: AgentMessage }).message);
+    },
+    reset: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ messages: [], steeringQueue: [], followUpQueue: [], error: undefined, usage: zeroUsage() });
+    }),
+    queueSteering: ({ context, event }) => {
+      context.steeringQueue.push((event as { message: AgentMessage }).message);
+    },
+    queueFollowUp: ({ context, event }) => {
+      context.followUpQueue.push((event as { message: AgentMessage }).message);
+    },
+    startRun: enqueueActions(({ enqueue, context, event }) => {
+      const input = event.type === "agent.prompt" ? event.messages : [];
+      enqueue.assign({
+        runStart: context.messages.length,
+        turn: 0,
+        error: undefined,
+        runEnd: null,
+        batch: null,
+        turnMessage: null,
+        pendingInput: [...input],
+      });
+      enqueue.emit({ type: "agent_start" });
+    }),
+    startTurn: enqueueActions(({ enqueue, context }) => {
+      const input = context.pendingInput;
+      enqueue.assign({ turn: context.turn + 1, pendingInput: [], streamMessage: null, retry: null, batch: null, turnMessage: null });
+      enqueue.emit({ type: "turn_start" });
+      for (const message of input) {
+        context.messages.push(message);
+        enqueue.emit({ type: "message_start", message });
+        enqueue.emit({ type: "message_end", message });
+      }
+    }),
+    applyModelEvents: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== "model.events") return;
+      const emitted: AgentEvent[] = [];
+      const emit: Emit = (e) => emitted.push(e);
+      let streamMessage = context.streamMessage;
+      let started = streamMessage !== null;
+      for (const streamEvent of event.events) {
+        if (streamEvent.type === "retry") {
+          enqueue.assign({ retry: { attempt: streamEvent.attempt, delayMs: streamEvent.delayMs, reason: streamEvent.reason } });
+          continue;
+        }
+        if (isTerminal(streamEvent)) {
+          const message = streamEvent.type === "done" ? streamEvent.message : streamEvent.error;
+          concludeAssistant(context, message, started, emit);
+          streamMessage = null;
+          break; // events after the terminal one are ignored
+        }
+        streamMessage = streamEvent.partial;
+        if (!started) {
+          started = true;
+          emit({ type: "message_start", message: streamMessage });
+        }
+        if (streamEvent.type !== "start") {
+          emit({ type: "message_update", message: streamMessage, assistantMessageEvent: streamEvent });
+        }
+      }
+      enqueue.assign({ streamMessage, turnMessage: context.turnMessage, batch: context.batch, error: context.error });
+      for (const e of emitted) enqueue.emit(e);
+    }),
+    failStream: enqueueActions(({ enqueue, context, event }) => {
+      const emitted: AgentEvent[] = [];
+      const reason =
+        event.type === "agent.abort"
+          ? ABORTED
+          : "error" in event
+            ? `Model call failed: ${(event as { error: unknown }).error instanceof Error ? ((event as { error: Error }).error.message) : String((event as { error: unknown }).error)}`
+            : "The provider stream ended without a terminal done/error event.";
+      const stopReason = event.type === "agent.abort" ? "aborted" : "error";
+      const partial = context.streamMessage;
+      const message = partial ?? syntheticAssistantMessage(context.model, stopReason, reason);
+      message.stopReason = stopReason;
+      message.errorMessage = reason;
+      concludeAssistant(context, message, partial !== null, (e) => emitted.push(e));
+      enqueue.assign({ streamMessage: null, turnMessage: context.turnMessage, batch: context.batch, error: context.error });
+      for (const e of emitted) enqueue.emit(e);
+    }),
+    startTools: enqueueActions(({ enqueue, context }) => {
+      const batch = context.batch!;
+      const count = context.toolExecution === "sequential" ? 1 : batch.calls.length;
+      const pending: PendingToolCall[] = batch.calls.map((call, index) => ({
+        index,
+        toolCallId: call.id,
+        toolName: call.name,
+        args: call.arguments,
+        status: index < count ? "validating" : "queued",
+      }));
+      enqueue.assign({ pendingToolCalls: pending });
+      for (let index = 0; index < count; index++) {
+        const start = toolStart(context, index);
+        enqueue.emit(start.event);
+        enqueue.spawnChild("toolCall", { id: start.id, input: start.input });
+      }
+    }),
+    startNextSequentialTool: enqueueActions(({ enqueue, context }) => {
+      const batch = context.batch!;
+      if (context.toolExecution !== "sequential" || context.runEnd) return;
+      if (batch.started >= batch.calls.length) return;
+      const index = batch.started;
+      enqueue.assign({ pendingToolCalls: withStatus(context.pendingToolCalls, index, "validating") });
+      const start = toolStart(context, index);
+      enqueue.emit(start.event);
+      enqueue.spawnChild("toolCall", { id: start.id, input: start.input });
+    }),
+    markToolStatus: enqueueActions(({ enqueue, context, event }) => {
+      const { index } = event as { index: number };
+      const status = event.type === "tool.awaitingApproval" ? "awaitingApproval" : "running";
+      enqueue.assign({ pendingToolCalls: withStatus(context.pendingToolCalls, index, status) });
+    }),
+    emitToolUpdate: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== "tool.update") return;
+      const call = context.batch!.calls[event.index]!;
+      enqueue.emit({
+        type: "tool_execution_update",
+        toolCallId: call.id,
+        toolName: call.name,
+        args: call.arguments,
+        partialResult: event.partialResult,
+      });
+    }),
+    recordToolResult: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== "tool.done") return;
+      const batch = context.batch!;
+      const call = batch.calls[event.index]!;
+      if (batch.results[event.index]) return;
+      batch.results[event.index] = toolResultMessage(call, event.result, event.isError);
+      if (event.result.terminate) batch.terminate = true;
+      const emitted: AgentEvent[] = [
+        { type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result: event.result, isError: event.isError },
+      ];
+      announceResults(context, (e) => emitted.push(e));
+      const runEnd = event.hookError && !context.runEnd ? { stopReason: "error" as const, errorMessage: event.hookError } : context.runEnd;
+      enqueue.assign({
+        batch,
+        runEnd,
+        pendingToolCalls: context.pendingToolCalls.filter((p) => p.index !== event.index),
+      });
+      for (const e of emitted) enqueue.emit(e);
+    }),
+    abortTools: enqueueActions(({ enqueue, context }) => {
+      const batch = context.batch!;
+      enqueue.assign({ runEnd: { stopReason: "aborted", errorMessage: ABORTED } });
+      // Running calls answer for themselves (their actors report an aborted result);
+      // calls never started are answered here.
+      for (let index = 0; index < batch.started; index++) {
+        if (!batch.results[index]) enqueue.sendTo(toolActorId(context, index), { type: "abort" });
+      }
+      const emitted: AgentEvent[] = [];
+      for (let index = batch.started; index < batch.calls.length; index++) {
+        const call = batch.calls[index]!;
+        const result = textResult("Tool execution was aborted before it started.");
+        batch.results[index] = toolResultMessage(call, result, true);
+        emitted.push({ type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments });
+        emitted.push({ type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result, isError: true });
+      }
+      batch.started = batch.calls.length;
+      announceResults(context, (e) => emitted.push(e));
+      for (const e of emitted) enqueue.emit(e);
+    }),
+    emitTurnEnd: enqueueActions(({ enqueue, context }) => {
+      const message = context.turnMessage!;
+      const toolResults = (context.batch?.results ?? []).filter((r): r is ToolResultMessage => r !== undefined);
+      enqueue.assign({ pendingToolCalls: [] });
+      enqueue.emit({ type: "turn_end", message, toolResults });
+    }),
+    recordHookFailure: enqueueActions(({ enqueue, event }) => {
+      const error = (event as { error?: unknown }).error;
+      enqueue.assign({ runEnd: { stopReason: "error", errorMessage: error instanceof Error ? error.message : String(error) } });
+    }),
+    forwardApproval: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== "agent.approve" && event.type !== "agent.reject") return;
+      const call = context.pendingToolCalls.find((p) => p.status === "awaitingApproval" && p.toolCallId === event.toolCallId)!;
+      enqueue.sendTo(
+        toolActorId(context, call.index),
+        event.type === "agent.approve" ? { type: "approve" } : { type: "reject", reason: event.reason },
+      );
+    }),
+    markAbortAtBoundary: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ runEnd: { stopReason: "aborted", errorMessage: ABORTED } });
+    }),
+    recordTurnLimit: enqueueActions(({ enqueue, context }) => {
+      enqueue.assign({
+        error: `Stopped after ${context.maxTurns} model calls (maxTurns). Call continue() to go on, or raise maxTurns.`,
+      });
+    }),
+    takeSteering: enqueueActions(({ enqueue, context }) => {
+      const taken = context.steeringMode === "all" ? context.steeringQueue.splice(0) : context.steeringQueue.splice(0, 1);
+      enqueue.assign({ pendingInput: taken });
+    }),
+    takeFollowUp: enqueueActions(({ enqueue, context }) => {
+      const taken = context.followUpMode === "all" ? context.followUpQueue.splice(0) : context.followUpQueue.splice(0, 1);
+      enqueue.assign({ pendingInput: taken });
+    }),
+    endRun: enqueueActions(({ enqueue, context }) => {
+      let error = context.error;
+      if (context.runEnd) {
+        const message = syntheticAssistantMessage(context.model, context.runEnd.stopReason, context.runEnd.errorMessage);
+        context.messages.push(message);
+        error = context.runEnd.errorMessage;
+        enqueue.emit({ type: "message_start", message });
+        enqueue.emit({ type: "message_end", message });
+      }
+      enqueue.assign({ error, streamMessage: null, pendingToolCalls: [], batch: null, runEnd: null, retry: null });
+      enqueue.emit({ type: "agent_end", messages: context.messages.slice(context.runStart) });
+    }),
+  },
+}).createMachine({
+  id: "agent",
+  context: ({ input }) => ({
+    systemPrompt: input.systemPrompt ?? "",
+    model: input.model,
+    tools: input.tools ?? [],
+    streamFn: input.streamFn,
+    hooks: input.hooks ?? {},
+    toolExecution: input.toolExecution ?? "parallel",
+    maxTurns: input.maxTurns ?? Number.POSITIVE_INFINITY,
+    steeringMode: input.steeringMode ?? "one-at-a-time",
+    followUpMode: input.followUpMode ?? "one-at-a-time",
+    streamOptions: input.streamOptions ?? {},
+    messages: [...(input.messages ?? [])],
+    streamMessage: null,
+    pendingToolCalls: [],
+    steeringQueue: [],
+    followUpQueue: [],
+    pendingInput: [],
+    runStart: 0,
+    turn: 0,
+    turnMessage: null,
+    batch: null,
+    runEnd: null,
+    retry: null,
+    error: undefined,
+    usage: zeroUsage(),
+  }),
+  initial: "idle",
+  on: {
+    "agent.configure": { actions: "configure" },
+    "agent.steer": { actions: "queueSteering" },
+    "agent.followUp": { actions: "queueFollowUp" },
+  },
+  states: {
+    idle: {
+      on: {
+        "agent.prompt": { guard: "hasModel", actions: "startRun", target: "streaming" },
+        "agent.continue": { guard: "hasModel", actions: "startRun", target: "streaming" },
+        "agent.replaceMessages": { actions: "replaceMessages" },
+        "agent.appendMessage": { actions: "appendMessage" },
+        "agent.reset": { actions: "reset" },
+      },
+    },
+    streaming: {
+      tags: ["busy"],
+      entry: "startTurn",
+      invoke: {
+        src: "streamModel",
+        input: ({ context }): StreamModelInput => ({
+          model: context.model!,
+          systemPrompt: context.systemPrompt,
+          messages: context.messages,
+          tools: context.tools,
+          streamFn: context.streamFn,
+          hooks: context.hooks,
+          streamOptions: context.streamOptions,
+        }),
+        onDone: { actions: "failStream", target: "turnEnd" },
+        onError: { actions: "failStream", target: "turnEnd" },
+      },
+      on: {
+        "model.events": [
+          { guard: "batchEndsWithToolCalls", actions: "applyModelEvents", target: "executingTools" },
+          { guard: "batchEndsMessage", actions: "applyModelEvents", target: "turnEnd" },
+          { actions: "applyModelEvents" },
+        ],
+        "agent.abort": { actions: "failStream", target: "turnEnd" },
+      },
+    },
+    executingTools: {
+      tags: ["busy"],
+      entry: "startTools",
+      on: {
+        "tool.awaitingApproval": { actions: "markToolStatus" },
+        "tool.running": { actions: "markToolStatus" },
+        "tool.update": { actions: "emitToolUpdate" },
+        "tool.done": [
+          { guard: "isLastToolResult", actions: "recordToolResult", target: "turnEnd" },
+          { actions: ["recordToolResult", "startNextSequentialTool"] },
+        ],
+        "agent.approve": { guard: "isAwaitingApproval", actions: "forwardApproval" },
+        "agent.reject": { guard: "isAwaitingApproval", actions: "forwardApproval" },
+        "agent.abort": { actions: "abortTools" },
+      },
+    },
+    turnEnd: {
+      tags: ["busy"],
+      entry: "emitTurnEnd",
+      invoke: {
+        src: "decideAfterTurn",
+        input: ({ context }) => context,
+        onDone: [
+          { guard: "runIsOver", actions: "endRun", target: "idle" },
+          { guard: "turnLimitReached", actions: ["recordTurnLimit", "endRun"], target: "idle" },
+          { guard: "hasSteering", actions: "takeSteering", target: "streaming" },
+          { guard: "hasToolResults", target: "streaming" },
+          { guard: "hasFollowUp", actions: "takeFollowUp", target: "streaming" },
+          { actions: "endRun", target: "idle" },
+        ],
+        onError: { actions: ["recordHookFailure", "endRun"], target: "idle" },
+      },
+      on: {
+        "agent.abort": { actions: ["markAbortAtBoundary", "endRun"], target: "idle" },
+      },
+    },
+  },
+});
+
+function withStatus(pending: PendingToolCall[], index: number, status: PendingToolCall["status"]): PendingToolCall[] {
+  return pending.map((p) => (p.index === index ? { ...p, status } : p));
+}
+
+/** Marks call `index` started and returns its start event and its actor's id and input. */
+function toolStart(context: AgentContext, index: number) {
+  const batch = context.batch!;
+  const call = batch.calls[index]!;
+  batch.started = Math.max(batch.started, index + 1);
+  const event: AgentEvent = { type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments };
+  const input: ToolCallInput = {
+    index,
+    toolCall: call,
+    tool: context.tools.find((tool) => tool.name === call.name),
+    toolNames: context.tools.map((tool) => tool.name),
+    messages: context.messages,
+    hooks: { beforeToolCall: context.hooks.beforeToolCall, afterToolCall: context.hooks.afterToolCall },
+  };
+  return { event, id: toolActorId(context, index), input };
+}
+
+/** A running agent machine. */
+export type AgentActor = ActorRefFrom<typeof agentMachine>;

@@ -1,0 +1,86 @@
+/**
+ * The model call as an actor: prepares the LLM context (transformContext,
+ * convertToLlm, API key), subscribes to the StreamFn and sends the stream's
+ * events to the agent machine in same-tick batches (`model.events`). The
+ * actor lives exactly as long as the `streaming` state: stopping it
+ * unsubscribes, which aborts the signal and cancels the request.
+ */
+import { Observable, from, map, switchMap } from "rxjs";
+import { fromEventObservable } from "xstate";
+import { batchSynchronous } from "../src/batch-synchronous.js";
+import { defaultConvertToLlm } from "../src/messages.js";
+import { toolSpec } from "../src/tools.js";
+import type {
+  AgentHooks,
+  AgentMessage,
+  AgentTool,
+  AssistantMessageEvent,
+  Context,
+  Model,
+  StreamFn,
+  StreamOptions,
+} from "../src/types.js";
+
+/** Everything one model call needs, taken from the agent's context at turn start. */
+export type StreamModelInput = {
+  model: Model;
+  systemPrompt: string;
+  messages: AgentMessage[];
+  tools: AgentTool[];
+  streamFn: StreamFn;
+  hooks: AgentHooks;
+  streamOptions: StreamOptions;
+};
+
+/** A batch of stream events delivered to the agent machine in one step. */
+export type ModelEventsEvent = { type: "model.events"; events: AssistantMessageEvent[] };
+
+/** Names the hook in errors so a person knows where to look. */
+async function callHook<T>(name: string, call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new Error(`${name} hook threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function prepareRequest(input: StreamModelInput, signal: AbortSignal): Promise<{ context: Context; options: StreamOptions }> {
+  const { hooks, model } = input;
+  let messages = input.messages;
+  if (hooks.transformContext) {
+    const transform = hooks.transformContext;
+    messages = await callHook("transformContext", () => transform(messages.slice(), signal));
+  }
+  const llmMessages = hooks.convertToLlm
+    ? await callHook("convertToLlm", () => hooks.convertToLlm!(messages))
+    : defaultConvertToLlm(messages);
+  let apiKey = input.streamOptions.apiKey;
+  if (apiKey === undefined && hooks.getApiKey) {
+    apiKey = await callHook("getApiKey", () => hooks.getApiKey!(model.provider));
+  }
+  const context: Context = { messages: llmMessages };
+  if (input.systemPrompt) context.systemPrompt = input.systemPrompt;
+  if (input.tools.length > 0) context.tools = input.tools.map(toolSpec);
+  const options: StreamOptions = { ...input.streamOptions, signal };
+  if (apiKey !== undefined) options.apiKey = apiKey;
+  return { context, options };
+}
+
+/** The stream of one model call as XState actor logic. */
+export const streamModelActor = fromEventObservable<ModelEventsEvent, StreamModelInput>(
+  ({ input }) =>
+    new Observable<ModelEventsEvent>((subscriber) => {
+      const controller = new AbortController();
+      const subscription = from(prepareRequest(input, controller.signal))
+        .pipe(
+          switchMap(({ context, options }) => input.streamFn(input.model, context, options)),
+          batchSynchronous(),
+          map((events): ModelEventsEvent => ({ type: "model.events", events })),
+        )
+        .subscribe(subscriber);
+      return () => {
+        controller.abort();
+        subscription.unsubscribe();
+      };
+    }),
+);

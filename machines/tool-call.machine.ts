@@ -1,0 +1,238 @@
+/**
+ * The lifecycle of one tool call, a child actor of the agent machine:
+ * validating → awaitingApproval? → running → finishing → done | aborted.
+ * Whatever happens it reports exactly one result to its parent (`tool.done`),
+ * which is what keeps every tool call of a transcript answered.
+ */
+import { assign, fromPromise, sendParent, setup } from "xstate";
+import { textResult, validateToolArguments } from "../src/tools.js";
+import type { AgentHooks, AgentMessage, AgentTool, AgentToolResult, ToolCall } from "../src/types.js";
+
+/** What the agent machine gives each tool-call actor. */
+export type ToolCallInput = {
+  /** Position of the call in its assistant message. */
+  index: number;
+  toolCall: ToolCall;
+  /** The tool named by the call, if there is one. */
+  tool: AgentTool | undefined;
+  /** Names of all tools, for the "not found" message. */
+  toolNames: string[];
+  /** The transcript so far (read-only for hooks). */
+  messages: AgentMessage[];
+  hooks: Pick<AgentHooks, "beforeToolCall" | "afterToolCall">;
+};
+
+/** What a tool-call actor tells its parent. */
+export type ToolCallParentEvent =
+  | { type: "tool.awaitingApproval"; index: number }
+  | { type: "tool.running"; index: number }
+  | { type: "tool.update"; index: number; partialResult: AgentToolResult }
+  | {
+      type: "tool.done";
+      index: number;
+      result: AgentToolResult;
+      isError: boolean;
+      /** Set when a hook threw: the run must end with this error. */
+      hookError?: string;
+    };
+
+type ToolCallContext = ToolCallInput & {
+  args: unknown;
+  result: AgentToolResult;
+  isError: boolean;
+  hookError?: string;
+};
+
+type ToolCallEvent =
+  | { type: "approve" }
+  | { type: "reject"; reason?: string }
+  | { type: "abort" }
+  | { type: "update"; partialResult: AgentToolResult };
+
+/** What validation decided: run the tool, ask for approval first, or answer without running. */
+type Preparation =
+  | { kind: "run"; args: unknown; needsApproval: boolean }
+  | { kind: "answer"; result: AgentToolResult; isError: boolean; hookError?: string };
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function prepare(input: ToolCallInput): Promise<Preparation> {
+  const { tool, toolCall, hooks } = input;
+  if (!tool) {
+    const available = input.toolNames.length ? input.toolNames.join(", ") : "none";
+    return { kind: "answer", isError: true, result: textResult(`Tool "${toolCall.name}" not found. Available tools: ${available}.`) };
+  }
+  const check = validateToolArguments(tool, toolCall.arguments);
+  if (!check.ok) return { kind: "answer", isError: true, result: textResult(check.message) };
+  if (hooks.beforeToolCall) {
+    let decision;
+    try {
+      decision = await hooks.beforeToolCall({ toolCall, tool, args: check.args, messages: input.messages });
+    } catch (error) {
+      const hookError = `beforeToolCall hook threw: ${errorText(error)}`;
+      return { kind: "answer", isError: true, result: textResult(hookError), hookError };
+    }
+    if (decision && "block" in decision && decision.block) {
+      return { kind: "answer", isError: true, result: textResult(decision.reason || "Tool call was blocked.") };
+    }
+    if (decision && "result" in decision) {
+      return { kind: "answer", isError: decision.isError ?? false, result: decision.result };
+    }
+  }
+  const rule = tool.requiresApproval;
+  let needsApproval = false;
+  try {
+    needsApproval = typeof rule === "function" ? rule(check.args) : rule === true;
+  } catch (error) {
+    return { kind: "answer", isError: true, result: textResult(`requiresApproval of tool "${tool.name}" threw: ${errorText(error)}`) };
+  }
+  return { kind: "run", args: check.args, needsApproval };
+}
+
+type Finished = { result: AgentToolResult; isError: boolean; hookError?: string };
+
+async function finish(context: ToolCallContext): Promise<Finished> {
+  const { afterToolCall } = context.hooks;
+  const own: Finished = { result: context.result, isError: context.isError, hookError: context.hookError };
+  if (!afterToolCall || context.hookError) return own;
+  try {
+    const patch = await afterToolCall({
+      toolCall: context.toolCall,
+      tool: context.tool,
+      args: context.args,
+      result: context.result,
+      isError: context.isError,
+      messages: context.messages,
+    });
+    if (!patch) return own;
+    const result = { ...context.result };
+    if (patch.content !== undefined) result.content = patch.content;
+    if (patch.details !== undefined) result.details = patch.details;
+    if (patch.terminate !== undefined) result.terminate = patch.terminate;
+    return { result, isError: patch.isError ?? context.isError };
+  } catch (error) {
+    const hookError = `afterToolCall hook threw: ${errorText(error)}`;
+    return { result: textResult(hookError), isError: true, hookError };
+  }
+}
+
+/** One tool call's lifecycle; see the module comment. */
+export const toolCallMachine = setup({
+  types: {
+    input: {} as ToolCallInput,
+    context: {} as ToolCallContext,
+    events: {} as ToolCallEvent,
+  },
+  actors: {
+    prepare: fromPromise<Preparation, ToolCallInput>(({ input }) => prepare(input)),
+    execute: fromPromise<AgentToolResult, { context: ToolCallContext; onUpdate: (r: AgentToolResult) => void }>(
+      ({ input, signal }) => {
+        const { tool, toolCall, args } = input.context;
+        return tool!.execute(toolCall.id, args, signal, input.onUpdate);
+      },
+    ),
+    finish: fromPromise<Finished, ToolCallContext>(({ input }) => finish(input)),
+  },
+  actions: {
+    applyPreparation: assign(({ event }) => {
+      const prep = (event as unknown as { output: Preparation }).output;
+      return prep.kind === "run"
+        ? { args: prep.args }
+        : { result: prep.result, isError: prep.isError, hookError: prep.hookError };
+    }),
+    storeResult: assign(({ event }) => ({ result: (event as unknown as { output: AgentToolResult }).output, isError: false })),
+    storeThrow: assign(({ event }) => ({
+      result: textResult(errorText((event as unknown as { error: unknown }).error)),
+      isError: true,
+    })),
+    storeRejection: assign(({ context, event }) => ({
+      result: textResult(
+        `The user rejected this call of "${context.toolCall.name}"${event.type === "reject" && event.reason ? `: ${event.reason}` : "."}`,
+      ),
+      isError: true,
+    })),
+    storeTimeout: assign(({ context }) => ({
+      result: textResult(`Tool "${context.toolCall.name}" timed out after ${context.tool?.timeoutMs} ms and was aborted.`),
+      isError: true,
+    })),
+    storeAborted: assign({ result: () => textResult("Tool execution was aborted."), isError: () => true }),
+    storeFinished: assign(({ event }) => (event as unknown as { output: Finished }).output),
+    reportAwaitingApproval: sendParent(({ context }) => ({ type: "tool.awaitingApproval", index: context.index })),
+    reportRunning: sendParent(({ context }) => ({ type: "tool.running", index: context.index })),
+    reportUpdate: sendParent(({ context, event }) => ({
+      type: "tool.update",
+      index: context.index,
+      partialResult: (event as { partialResult: AgentToolResult }).partialResult,
+    })),
+    reportDone: sendParent(({ context }) => ({
+      type: "tool.done",
+      index: context.index,
+      result: context.result,
+      isError: context.isError,
+      hookError: context.hookError,
+    })),
+  },
+  guards: {
+    shouldRun: ({ event }) => (event as unknown as { output: Preparation }).output.kind === "run",
+    needsApproval: ({ event }) => {
+      const prep = (event as unknown as { output: Preparation }).output;
+      return prep.kind === "run" && prep.needsApproval;
+    },
+    hasTimeout: ({ context }) => (context.tool?.timeoutMs ?? 0) > 0,
+  },
+  delays: {
+    toolTimeout: ({ context }) => context.tool?.timeoutMs ?? 0,
+  },
+}).createMachine({
+  id: "toolCall",
+  context: ({ input }) => ({ ...input, args: input.toolCall.arguments, result: { content: [] }, isError: false }),
+  initial: "validating",
+  on: { abort: { target: ".aborted" } },
+  states: {
+    validating: {
+      invoke: {
+        src: "prepare",
+        input: ({ context }) => context,
+        onDone: [
+          { guard: "needsApproval", actions: "applyPreparation", target: "awaitingApproval" },
+          { guard: "shouldRun", actions: "applyPreparation", target: "running" },
+          { actions: "applyPreparation", target: "done" },
+        ],
+      },
+    },
+    awaitingApproval: {
+      entry: "reportAwaitingApproval",
+      on: {
+        approve: { target: "running" },
+        reject: { actions: "storeRejection", target: "done" },
+      },
+    },
+    running: {
+      entry: "reportRunning",
+      invoke: {
+        src: "execute",
+        input: ({ context, self }) => ({ context, onUpdate: (partialResult) => self.send({ type: "update", partialResult }) }),
+        onDone: { actions: "storeResult", target: "finishing" },
+        onError: { actions: "storeThrow", target: "finishing" },
+      },
+      on: { update: { actions: "reportUpdate" } },
+      initial: "checkingTimeout",
+      states: {
+        checkingTimeout: { always: [{ guard: "hasTimeout", target: "timed" }, { target: "untimed" }] },
+        timed: { after: { toolTimeout: { actions: "storeTimeout", target: "#toolCall.finishing" } } },
+        untimed: {},
+      },
+    },
+    finishing: {
+      invoke: {
+        src: "finish",
+        input: ({ context }) => context,
+        onDone: { actions: "storeFinished", target: "done" },
+      },
+    },
+    done: { type: "final", entry: "reportDone" },
+    aborted: { type: "final", entry: ["storeAborted", "reportDone"] },
+  },
+});

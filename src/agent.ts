@@ -1,0 +1,326 @@
+/**
+ * The Agent facade: creates the agent actor, turns method calls into machine
+ * events, relays the machine's emitted events to subscribers and resolves
+ * `prompt()` at `agent_end`. It adds no events of its own.
+ */
+import { Subject, type Observable } from "rxjs";
+import { createActor, type InspectionEvent, type Observer } from "xstate";
+import { agentMachine, type AgentActor, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
+import { AgentError } from "./errors.js";
+import { assistantText, userMessage } from "./messages.js";
+import { checkTools } from "./tools.js";
+import type {
+  AgentEvent,
+  AgentHooks,
+  AgentMessage,
+  AgentTool,
+  AssistantMessage,
+  ImageContent,
+  Model,
+  QueueMode,
+  StreamFn,
+  StreamOptions,
+} from "./types.js";
+
+/** Options of `new Agent(…)`; every one may be changed later except `streamFn` and `inspect`. */
+export type AgentOptions = AgentHooks & {
+  /** The model provider. Default: a stream that fails with a message asking for one. */
+  streamFn?: StreamFn;
+  sessionId?: string;
+  systemPrompt?: string;
+  model?: Model;
+  tools?: AgentTool[];
+  /** The transcript to start from. */
+  messages?: AgentMessage[];
+  /** Run a turn's tool calls at once ("parallel", default) or one by one. */
+  toolExecution?: "parallel" | "sequential";
+  /** At most this many model calls per run. */
+  maxTurns?: number;
+  steeringMode?: QueueMode;
+  followUpMode?: QueueMode;
+  /** Options passed to every model call (temperature, maxTokens, headers, …). */
+  streamOptions?: Omit<StreamOptions, "signal">;
+  /** An XState inspection observer, e.g. from `@statelyai/inspect`. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+};
+
+/** What `agent.state` shows. */
+export type AgentState = {
+  systemPrompt: string;
+  model: Model | undefined;
+  tools: AgentTool[];
+  messages: AgentMessage[];
+  /** True while a run is active. */
+  isStreaming: boolean;
+  /** The assistant message being streamed, if any. */
+  streamMessage: AssistantMessage | null;
+  /** Ids of tool calls that have not finished. */
+  pendingToolCalls: ReadonlySet<string>;
+  /** Why the last run failed, if it did. */
+  error: string | undefined;
+};
+
+type PromptInput = string | AgentMessage | AgentMessage[];
+
+const HOOK_NAMES = [
+  "beforeToolCall",
+  "afterToolCall",
+  "shouldStopAfterTurn",
+  "transformContext",
+  "convertToLlm",
+  "getApiKey",
+] as const satisfies readonly (keyof AgentHooks)[];
+
+const missingStreamFn: StreamFn = () => {
+  throw new AgentError("no-model", "No streamFn: pass `streamFn` to new Agent({ … }), e.g. streamOpenAICompatible.");
+};
+
+/**
+ * An LLM agent: prompt it, and it streams replies and runs tools until the model stops.
+ * @example
+ * const agent = new Agent({ streamFn: streamOpenAICompatible, model: openRouterModel("openai/gpt-4o-mini") });
+ * agent.setSystemPrompt("You are terse.");
+ * agent.subscribe((e) => e.type === "message_update" && process.stdout.write("."));
+ * console.log(await agent.promptText("Hi"));
+ */
+export class Agent {
+  /** The xstate actor running {@link agentMachine}; `snapshot.value` is the state. */
+  readonly actor: AgentActor;
+  private readonly listeners = new Set<(event: AgentEvent) => void>();
+  private readonly subject = new Subject<AgentEvent>();
+  private runWaiters: ((message: AssistantMessage | undefined) => void)[] = [];
+
+  /** Every event of every run, as an Observable. */
+  readonly events$: Observable<AgentEvent> = this.subject.asObservable();
+
+  constructor(options: AgentOptions = {}) {
+    if (options.tools) checkTools(options.tools);
+    const hooks: AgentHooks = {};
+    for (const name of HOOK_NAMES) if (options[name]) (hooks as Record<string, unknown>)[name] = options[name];
+    const streamOptions: StreamOptions = { ...options.streamOptions };
+    if (options.sessionId !== undefined) streamOptions.sessionId = options.sessionId;
+    this.actor = createActor(agentMachine, {
+      input: {
+        streamFn: options.streamFn ?? missingStreamFn,
+        systemPrompt: options.systemPrompt,
+        model: options.model,
+        tools: options.tools,
+        messages: options.messages,
+        hooks,
+        toolExecution: options.toolExecution,
+        maxTurns: options.maxTurns,
+        steeringMode: options.steeringMode,
+        followUpMode: options.followUpMode,
+        streamOptions,
+      },
+      inspect: options.inspect,
+    });
+    this.actor.on("*", (event) => this.relay(event));
+    this.actor.start();
+  }
+
+  /** A snapshot of the agent's state. */
+  get state(): AgentState {
+    const context = this.context;
+    return {
+      systemPrompt: context.systemPrompt,
+      model: context.model,
+      tools: context.tools,
+      messages: context.messages,
+      isStreaming: !this.actor.getSnapshot().matches("idle"),
+      streamMessage: context.streamMessage,
+      pendingToolCalls: new Set(context.pendingToolCalls.map((call) => call.toolCallId)),
+      error: context.error,
+    };
+  }
+
+  private get context(): AgentContext {
+    return this.actor.getSnapshot().context;
+  }
+
+  /** Sets the system prompt for the next model call. */
+  setSystemPrompt(systemPrompt: string): void {
+    this.configure({ systemPrompt });
+  }
+
+  /** Sets the model for the next model call. */
+  setModel(model: Model): void {
+    this.configure({ model });
+  }
+
+  /** Replaces the tools; names must be unique and schemas must describe objects. */
+  setTools(tools: AgentTool[]): void {
+    checkTools(tools);
+    this.configure({ tools: [...tools] });
+  }
+
+  /** Sets how tool calls of one turn run. */
+  setToolExecution(toolExecution: "parallel" | "sequential"): void {
+    this.configure({ toolExecution });
+  }
+
+  private configure(settings: Partial<AgentSettings>): void {
+    this.actor.send({ type: "agent.configure", settings });
+  }
+
+  /** Replaces the transcript (between runs). */
+  replaceMessages(messages: AgentMessage[]): void {
+    this.assertIdle("replaceMessages");
+    this.actor.send({ type: "agent.replaceMessages", messages });
+  }
+
+  /** Appends one message to the transcript (between runs). */
+  appendMessage(message: AgentMessage): void {
+    this.assertIdle("appendMessage");
+    this.actor.send({ type: "agent.appendMessage", message });
+  }
+
+  /** Empties the transcript (between runs). */
+  clearMessages(): void {
+    this.replaceMessages([]);
+  }
+
+  /** Aborts any run, then empties the transcript, queues, error and usage. */
+  reset(): void {
+    this.abort();
+    this.actor.send({ type: "agent.reset" });
+  }
+
+  /**
+   * Starts a run and resolves with its last assistant message at `agent_end`.
+   * Provider errors and aborts resolve too (see the message's `stopReason`).
+   */
+  async prompt(input: PromptInput, images?: ImageContent[]): Promise<AssistantMessage> {
+    const messages = toMessages(input, images);
+    this.assertCanStart("prompt");
+    return this.run({ type: "agent.prompt", messages });
+  }
+
+  /** Like {@link prompt}, resolving with the final assistant text. */
+  async promptText(text: string): Promise<string> {
+    return assistantText(await this.prompt(text));
+  }
+
+  /** Runs the model on the current transcript, which must end with a user or tool-result message. */
+  async continue(): Promise<AssistantMessage> {
+    this.assertCanStart("continue");
+    const last = this.context.messages.at(-1);
+    if (!last) throw new AgentError("invalid-continue", "Nothing to continue: the transcript is empty. Use prompt() first.");
+    if (last.role === "assistant") {
+      throw new AgentError(
+        "invalid-continue",
+        "Cannot continue from an assistant message: the model has already answered. Use prompt() or followUp() to add a user message.",
+      );
+    }
+    return this.run({ type: "agent.continue" });
+  }
+
+  /** Queues a message for the current run's next turn boundary. */
+  steer(message: string | AgentMessage): void {
+    this.actor.send({ type: "agent.steer", message: toMessages(message)[0]! });
+  }
+
+  /** Queues a message to run when the current run would otherwise end. */
+  followUp(message: string | AgentMessage): void {
+    this.actor.send({ type: "agent.followUp", message: toMessages(message)[0]! });
+  }
+
+  /** Aborts the current run: the stream is cancelled and running tools' signals abort. */
+  abort(): void {
+    this.actor.send({ type: "agent.abort" });
+  }
+
+  /** Lets a tool call waiting for approval run. */
+  approve(toolCallId: string): void {
+    this.assertAwaitingApproval(toolCallId);
+    this.actor.send({ type: "agent.approve", toolCallId });
+  }
+
+  /** Refuses a tool call waiting for approval; the model gets an error result carrying `reason`. */
+  reject(toolCallId: string, reason?: string): void {
+    this.assertAwaitingApproval(toolCallId);
+    this.actor.send({ type: "agent.reject", toolCallId, reason });
+  }
+
+  /** Resolves when no run is active. */
+  waitForIdle(): Promise<void> {
+    if (this.actor.getSnapshot().matches("idle")) return Promise.resolve();
+    return new Promise((resolve) => {
+      const subscription = this.actor.subscribe((snapshot) => {
+        if (!snapshot.matches("idle")) return;
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+  }
+
+  /** Calls `listener` with every event; returns the function that unsubscribes it. */
+  subscribe(listener: (event: AgentEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private relay(event: AgentEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A broken listener must not break the run or the other listeners.
+        console.error(`tinyagent: a subscribe() listener threw on "${event.type}" and was skipped:`, error);
+      }
+    }
+    this.subject.next(event);
+    if (event.type === "agent_end") {
+      const last = [...event.messages].reverse().find((m): m is AssistantMessage => m.role === "assistant");
+      const waiters = this.runWaiters;
+      this.runWaiters = [];
+      for (const resolve of waiters) resolve(last);
+    }
+  }
+
+  private run(event: { type: "agent.prompt"; messages: AgentMessage[] } | { type: "agent.continue" }) {
+    const done = new Promise<AssistantMessage>((resolve) => this.runWaiters.push((m) => resolve(m!)));
+    this.actor.send(event);
+    return done;
+  }
+
+  private assertCanStart(method: string): void {
+    if (!this.actor.getSnapshot().matches("idle")) {
+      throw new AgentError(
+        "agent-busy",
+        `Agent is busy with a run: use steer() or followUp(), or await agent.waitForIdle() before ${method}().`,
+      );
+    }
+    if (!this.context.model) {
+      throw new AgentError("no-model", `No model set: call agent.setModel(model) or pass { model } to new Agent() before ${method}().`);
+    }
+  }
+
+  private assertIdle(method: string): void {
+    if (!this.actor.getSnapshot().matches("idle")) {
+      throw new AgentError("agent-busy", `Agent is busy with a run: await agent.waitForIdle() before ${method}().`);
+    }
+  }
+
+  private assertAwaitingApproval(toolCallId: string): void {
+    const waiting = this.context.pendingToolCalls.filter((call) => call.status === "awaitingApproval");
+    if (!waiting.some((call) => call.toolCallId === toolCallId)) {
+      const ids = waiting.map((call) => call.toolCallId).join(", ") || "none";
+      throw new AgentError("unknown-tool-call", `No tool call "${toolCallId}" is waiting for approval (waiting: ${ids}).`);
+    }
+  }
+}
+
+function toMessages(input: PromptInput, images?: ImageContent[]): AgentMessage[] {
+  if (typeof input === "string") {
+    return [userMessage(images?.length ? [{ type: "text", text: input }, ...images] : input)];
+  }
+  const messages = Array.isArray(input) ? input : [input];
+  for (const message of messages) {
+    if (!message || typeof message !== "object" || typeof (message as { role?: unknown }).role !== "string") {
+      throw new AgentError("invalid-input", `prompt() takes a string, a message with a "role", or an array of them; got ${String(message)}.`);
+    }
+  }
+  return messages;
+}
+

@@ -1,0 +1,59 @@
+/**
+ * Shared assertions for agent tests: the transcript invariant (every tool
+ * call answered exactly once, in call order, before the next assistant
+ * message) and small helpers to record an agent's events.
+ */
+import { expect } from "vitest";
+import type { Agent, AgentEvent, AgentMessage } from "../../src/index.js";
+
+/** Fails unless every ToolCall is answered by exactly one ToolResultMessage, in call order, before the next assistant message. */
+export function expectValidTranscript(messages: readonly AgentMessage[]): void {
+  let expected: string[] = [];
+  for (const [i, message] of messages.entries()) {
+    if (message.role === "assistant") {
+      expect(expected, `tool calls left unanswered before message ${i}`).toEqual([]);
+      expected = message.content.filter((b) => b.type === "toolCall").map((b) => (b as { id: string }).id);
+    } else if (message.role === "toolResult") {
+      expect(message.toolCallId, `unexpected tool result at message ${i}`).toBe(expected[0]);
+      expected.shift();
+    } else if (message.role === "user") {
+      expect(expected, `user message ${i} arrived before tool results`).toEqual([]);
+    }
+  }
+  expect(expected, "tool calls left unanswered at the end").toEqual([]);
+}
+
+/** Records every event of an agent; `types()` lists their types. */
+export function recordEvents(agent: Agent) {
+  const events: AgentEvent[] = [];
+  agent.subscribe((event) => events.push(event));
+  return {
+    events,
+    types: () => events.map((event) => event.type),
+    /** Types without message_update noise. */
+    outline: () => events.filter((e) => e.type !== "message_update").map((e) => e.type),
+  };
+}
+
+/** A promise with its resolve/reject exposed, to control timing without clocks. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Resolves once `predicate` holds for the agent's state, checked at every snapshot. */
+export function until(agent: Agent, predicate: () => boolean): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const sub = agent.actor.subscribe(() => {
+      if (!predicate()) return;
+      sub.unsubscribe();
+      resolve();
+    });
+  });
+}
