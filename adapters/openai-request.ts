@@ -1,0 +1,133 @@
+/**
+ * Maps a tinyagent {@link Context} to an OpenAI chat-completions request:
+ * URL, headers (with the API key) and JSON body.
+ */
+import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent } from "../src/types.js";
+import type { ApiKeySource } from "./http-errors.js";
+
+/** One message of the chat-completions `messages` array. */
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string | ChatContentPart[] }
+  | { role: "assistant"; content: string | null; tool_calls?: ChatToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+/** A part of a multi-part user message. */
+export type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
+/** A tool call the assistant made, as the API expects it back. */
+export type ChatToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
+
+/** A ready-to-send request. */
+export type ChatRequest = { url: string; headers: Record<string, string>; body: string; keySource: ApiKeySource };
+
+/** Extra request fields and headers a provider adds (OpenRouter's attribution and `reasoning`). */
+export type RequestExtras = { headers?: Record<string, string>; body?: Record<string, unknown> };
+
+/** The environment variable read for a provider's key, if any: OPENROUTER_API_KEY, OPENAI_API_KEY. */
+export function apiKeyEnvVar(provider: string): string | undefined {
+  if (provider === "openrouter") return "OPENROUTER_API_KEY";
+  if (provider === "openai") return "OPENAI_API_KEY";
+  return undefined;
+}
+
+/** `options.apiKey`, else the provider's environment variable; local providers need none. */
+export function resolveApiKey(provider: string, apiKey: string | undefined): { key?: string; source: ApiKeySource } {
+  if (apiKey) return { key: apiKey, source: { kind: "option" } };
+  const envVar = apiKeyEnvVar(provider);
+  const fromEnv = envVar && typeof process !== "undefined" ? process.env[envVar] : undefined;
+  if (envVar && fromEnv) return { key: fromEnv, source: { kind: "env", envVar } };
+  return { source: { kind: "none", envVar, provider } };
+}
+
+/** `baseUrl` may be the API root (`…/v1`) or the full `…/chat/completions` URL. */
+export function chatCompletionsUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  return trimmed.endsWith("/chat/completions") ? trimmed : `${trimmed}/chat/completions`;
+}
+
+/** Builds the whole request for one call. */
+export function buildChatRequest(model: Model, context: Context, options: StreamOptions, extras: RequestExtras = {}): ChatRequest {
+  const { key, source } = resolveApiKey(model.provider, options.apiKey);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    ...(key ? { authorization: `Bearer ${key}` } : {}),
+    ...extras.headers,
+    ...model.headers,
+    ...options.headers,
+  };
+  const body: Record<string, unknown> = {
+    model: model.id,
+    messages: toChatMessages(context),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (context.tools && context.tools.length > 0) {
+    body.tools = context.tools.map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    }));
+  }
+  if (options.temperature !== undefined) body.temperature = options.temperature;
+  if (options.maxTokens !== undefined) body.max_tokens = options.maxTokens;
+  Object.assign(body, extras.body);
+  return { url: chatCompletionsUrl(model.baseUrl), headers, body: JSON.stringify(body), keySource: source };
+}
+
+/**
+ * The `messages` array. Images of tool results cannot ride in a `tool`
+ * message, so they follow, once the run of tool results ends, in one user message.
+ */
+export function toChatMessages(context: Context): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  if (context.systemPrompt) out.push({ role: "system", content: context.systemPrompt });
+  let pendingImages: ChatContentPart[] = [];
+  const flushImages = () => {
+    if (pendingImages.length === 0) return;
+    out.push({ role: "user", content: [{ type: "text", text: "Images returned by the tools above:" }, ...pendingImages] });
+    pendingImages = [];
+  };
+  for (const message of context.messages) {
+    if (message.role !== "toolResult") flushImages();
+    switch (message.role) {
+      case "user":
+        out.push({ role: "user", content: typeof message.content === "string" ? message.content : message.content.map(toPart) });
+        break;
+      case "assistant": {
+        const mapped = toAssistantMessage(message);
+        if (mapped) out.push(mapped);
+        break;
+      }
+      case "toolResult": {
+        const text = message.content.filter((c): c is TextContent => c.type === "text").map((c) => c.text).join("\n");
+        const images = message.content.filter((c): c is ImageContent => c.type === "image");
+        pendingImages.push(...images.map(toPart));
+        const content = text || (images.length > 0 ? "(the result is the image in the next message)" : "(no output)");
+        out.push({ role: "tool", tool_call_id: message.toolCallId, content });
+        break;
+      }
+    }
+  }
+  flushImages();
+  return out;
+}
+
+function toPart(c: TextContent | ImageContent): ChatContentPart {
+  return c.type === "text" ? { type: "text", text: c.text } : { type: "image_url", image_url: { url: `data:${c.mimeType};base64,${c.data}` } };
+}
+
+// Thinking is not sent back: several servers (DeepSeek among them) reject `reasoning_content` in requests.
+function toAssistantMessage(message: AssistantMessage): ChatMessage | undefined {
+  let text = "";
+  const toolCalls: ChatToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === "text") text += block.text;
+    else if (block.type === "toolCall") {
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.arguments) } });
+    }
+  }
+  // An assistant message with neither text nor tool calls is rejected by the API.
+  if (text === "" && toolCalls.length === 0) return undefined;
+  return toolCalls.length > 0 ? { role: "assistant", content: text || null, tool_calls: toolCalls } : { role: "assistant", content: text };
+}
