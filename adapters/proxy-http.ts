@@ -1,0 +1,115 @@
+/**
+ * Small node:http helpers of the proxy server: bounded body reading, JSON
+ * error replies, bearer-token checks and CORS headers.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Which browser origins may call the proxy. */
+export type ProxyCorsOptions = {
+  /** "*" for any origin, a list of exact origins, or a predicate. */
+  origin: "*" | string | readonly string[] | ((origin: string) => boolean);
+  /** Seconds a browser may cache a preflight answer (default 600). */
+  maxAge?: number;
+};
+
+/** A request the server refuses, with its HTTP status. */
+export class HttpRejection {
+  constructor(
+    readonly status: number,
+    readonly message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {}
+}
+
+/** Sends `{ error, ...extra }` — the shape pi-agent-core's client reads (`errorData.error`). */
+export function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Reads the whole body, refusing more than `maxBytes` (413) or a body that
+ * takes longer than `timeoutMs` to arrive (408), so a slow or huge upload
+ * cannot hold memory or a connection.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return Promise.reject(new HttpRejection(413, `Request body is ${declared} bytes; the limit is ${maxBytes}.`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: HttpRejection) => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onError);
+      if (!error) return resolve(Buffer.concat(chunks, size));
+      // Stop reading; the reply carries `Connection: close`, so the rest is never parsed.
+      req.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(new HttpRejection(413, `Request body exceeds the limit of ${maxBytes} bytes.`));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onError = () => finish(new HttpRejection(400, "Request body could not be read."));
+    const timer = setTimeout(() => finish(new HttpRejection(408, `Request body did not arrive within ${timeoutMs} ms.`)), timeoutMs);
+    req.on("data", onData).on("end", onEnd).on("error", onError);
+  });
+}
+
+/**
+ * A constant-time check of `Authorization: Bearer <token>` against the
+ * accepted tokens (hashing first makes the comparison length-independent).
+ */
+export function bearerMatches(req: IncomingMessage, tokens: readonly string[]): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
+  if (!match?.[1]) return false;
+  const given = sha256(match[1].trim());
+  let ok = false;
+  for (const token of tokens) ok = timingSafeEqual(given, sha256(token)) || ok;
+  return ok;
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/** The CORS headers for this request's origin, or none when CORS is off or the origin is not allowed. */
+export function corsHeaders(req: IncomingMessage, cors: ProxyCorsOptions | undefined): Record<string, string> {
+  const origin = req.headers.origin;
+  if (!cors || !origin) return {};
+  const allowed = cors.origin;
+  const ok =
+    allowed === "*" ||
+    (typeof allowed === "string" ? allowed === origin : typeof allowed === "function" ? allowed(origin) : allowed.includes(origin));
+  if (!ok) return {};
+  return {
+    "Access-Control-Allow-Origin": allowed === "*" ? "*" : origin,
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": String(cors.maxAge ?? 600),
+    Vary: "Origin",
+  };
+}
+
+/**
+ * Replaces every occurrence of the given secrets with "[redacted]". Secrets
+ * shorter than 6 characters are ignored: they would mangle ordinary text.
+ */
+export function redactor(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const list = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 6))];
+  if (list.length === 0) return (text) => text;
+  return (text) => {
+    for (const secret of list) if (text.includes(secret)) text = text.replaceAll(secret, "[redacted]");
+    return text;
+  };
+}

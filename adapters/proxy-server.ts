@@ -1,0 +1,243 @@
+/**
+ * The proxy server: holds the provider key, takes `POST /api/stream`
+ * requests from untrusted clients and streams the upstream's events back in
+ * the compact wire format of `./proxy-wire.ts`. The key is added here and
+ * redacted from everything sent back; the client never picks the upstream URL.
+ */
+import { createServer } from "node:http";
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Subscription } from "rxjs";
+import { z } from "zod";
+import type { Model, StreamFn } from "../src/types.js";
+import { emptyUsage } from "./assistant-message-builder.js";
+import { streamOpenAICompatible } from "./openai-compatible.js";
+import { bearerMatches, corsHeaders, HttpRejection, readBody, redactor, sendJson } from "./proxy-http.js";
+import type { ProxyCorsOptions } from "./proxy-http.js";
+import { SseWriter } from "./proxy-sse-writer.js";
+import { proxyRequestSchema, toWireEvent } from "./proxy-wire.js";
+import type { ProxyRequest, ProxyRequestModel } from "./proxy-wire.js";
+
+/** Options of {@link createProxyServer}. */
+export type ProxyServerOptions = {
+  /** The provider stream requests go to (default `streamOpenAICompatible`). */
+  upstream?: StreamFn;
+  /** The provider key, or a function of the resolved model. Never sent to clients; redacted from every reply. */
+  apiKey?: string | ((model: Model) => string | undefined | Promise<string | undefined>);
+  /** Accepted bearer token(s). Give this or `authorize`. */
+  authToken?: string | readonly string[];
+  /** Decides whether a request may stream (instead of, or on top of, `authToken`). Should not throw; a throw answers 500. */
+  authorize?: (request: IncomingMessage) => boolean | Promise<boolean>;
+  /**
+   * Which models clients may use: a list matched by `id` (others get 403), or
+   * a function from the requested model to the upstream model (undefined → 403).
+   * The returned model's `baseUrl` and `headers` are the server's, never the client's.
+   */
+  models: readonly Model[] | ((requested: ProxyRequestModel) => Model | undefined | Promise<Model | undefined>);
+  /** Largest accepted request body (default 4 MiB); larger gets 413. */
+  maxBodyBytes?: number;
+  /** Time allowed for the request headers (default 10 s) and then the body (default 30 s); 408 after. */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Most bytes that may wait for a slow client before its stream is cancelled (default 1 MiB). */
+  maxBufferedBytes?: number;
+  /** CORS for browser clients; off (no CORS headers) by default. */
+  cors?: ProxyCorsOptions;
+};
+
+/** A running (or ready to run) proxy. */
+export type ProxyServer = {
+  /** The node HTTP server. */
+  readonly server: Server;
+  /** The request listener, to mount in another node server. */
+  readonly handler: RequestListener;
+  /** Streams in flight. */
+  readonly activeStreams: number;
+  /** Starts listening (default 127.0.0.1, a free port); resolves to the base URL, e.g. `http://127.0.0.1:4312`. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting requests, ends every in-flight stream with an `aborted` error event, and closes. */
+  close(): Promise<void>;
+};
+
+type ActiveStream = { shutdown(): void; finished: Promise<void> };
+
+/**
+ * Creates a proxy server.
+ * @example
+ * const proxy = createProxyServer({ authToken: "s3cret", apiKey: process.env.OPENAI_API_KEY,
+ *   models: [openAICompatibleModel({ id: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1" })] });
+ * const url = await proxy.listen(8787);
+ */
+export function createProxyServer(options: ProxyServerOptions): ProxyServer {
+  const tokens = options.authToken === undefined ? [] : typeof options.authToken === "string" ? [options.authToken] : [...options.authToken];
+  if (tokens.length === 0 && !options.authorize) {
+    throw new Error("createProxyServer needs `authToken` or `authorize`: an open proxy would spend your provider key for anyone.");
+  }
+  const upstream = options.upstream ?? streamOpenAICompatible;
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const active = new Set<ActiveStream>();
+  let closing = false;
+
+  async function authorized(req: IncomingMessage): Promise<boolean> {
+    if (tokens.length > 0 && !bearerMatches(req, tokens)) return false;
+    return options.authorize ? await options.authorize(req) : true;
+  }
+
+  async function resolveModel(requested: ProxyRequestModel): Promise<Model | undefined> {
+    const { models } = options;
+    return typeof models === "function" ? await models(requested) : models.find((m) => m.id === requested.id);
+  }
+
+  async function parseRequest(req: IncomingMessage): Promise<{ request: ProxyRequest; model: Model }> {
+    const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString("utf8"));
+    } catch (error) {
+      throw new HttpRejection(400, `Malformed JSON: ${(error as Error).message}`);
+    }
+    const parsed = proxyRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+      throw new HttpRejection(400, `Invalid request body:\n${z.prettifyError(parsed.error)}`, { issues });
+    }
+    const model = await resolveModel(parsed.data.model);
+    if (!model) throw new HttpRejection(403, `Model "${parsed.data.model.id}" is not allowed on this proxy.`);
+    return { request: parsed.data, model };
+  }
+
+  async function stream(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
+    const { request, model } = await parseRequest(req);
+    const apiKey = typeof options.apiKey === "function" ? await options.apiKey(model) : options.apiKey;
+    const headerSecrets = Object.entries(model.headers ?? {}).filter(([name]) => /auth|key|token|secret/i.test(name)).map(([, v]) => v);
+    // The upstream may fall back to these env keys, so they are redacted too.
+    const redact = redactor([apiKey, ...headerSecrets, process.env.OPENAI_API_KEY, process.env.OPENROUTER_API_KEY]);
+    res.writeHead(200, { ...cors, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
+    res.flushHeaders();
+
+    const controller = new AbortController();
+    let resolveFinished!: () => void;
+    const entry: ActiveStream = { shutdown, finished: new Promise<void>((r) => (resolveFinished = r)) };
+    const writer = new SseWriter(res, { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, redact, onOverflow: cancel });
+    const fail = (reason: "error" | "aborted", errorMessage: string) =>
+      writer.end({ type: "error", reason, errorMessage: redact(errorMessage), usage: emptyUsage() });
+    active.add(entry);
+    res.on("close", () => {
+      // The client went away (or we ended): stop the upstream request at once.
+      cancel();
+      active.delete(entry);
+      resolveFinished();
+    });
+
+    let terminal = false;
+    let cancelled = false;
+    let subscription: Subscription | undefined;
+    subscription = (() => {
+      try {
+        return upstream(model, request.context, { ...request.options, ...(apiKey ? { apiKey } : {}), signal: controller.signal });
+      } catch (error) {
+        fail("error", `Upstream failed: ${(error as Error).message}`);
+        return undefined;
+      }
+    })()?.subscribe({
+      next(event) {
+        const wire = toWireEvent(event);
+        if (!wire || terminal) return;
+        if (wire.type === "done" || wire.type === "error") {
+          terminal = true;
+          writer.end(wire);
+        } else writer.send(wire);
+      },
+      error(error: unknown) {
+        if (!terminal) fail("error", `Upstream failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
+      complete() {
+        if (!terminal) fail("error", "Upstream ended without a terminal event.");
+      },
+    });
+    // A cancel during a synchronous emission ran before `subscription` was set.
+    if (cancelled) subscription?.unsubscribe();
+
+    function cancel(): void {
+      cancelled = true;
+      controller.abort();
+      subscription?.unsubscribe();
+    }
+    function shutdown(): void {
+      cancel();
+      if (!terminal) fail("aborted", "Proxy server is shutting down.");
+    }
+  }
+
+  const handler: RequestListener = (req, res) => {
+    const cors = corsHeaders(req, options.cors);
+    const path = new URL(req.url ?? "/", "http://proxy").pathname;
+    const reject = (r: HttpRejection) => {
+      const extra: Record<string, string> = r.status === 401 ? { "WWW-Authenticate": "Bearer" } : {};
+      // After a refused upload the rest of the body is not read: close the connection.
+      if (r.status === 413 || r.status === 408) extra.Connection = "close";
+      sendJson(res, r.status, { error: r.message, ...r.extra }, { ...cors, ...extra });
+    };
+    if (req.method === "OPTIONS" && options.cors) {
+      res.writeHead(Object.keys(cors).length ? 204 : 403, cors).end();
+      return;
+    }
+    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true }, cors);
+    if (path !== "/api/stream") return reject(new HttpRejection(404, `Not found: ${path}. The proxy serves POST /api/stream and GET /healthz.`));
+    if (req.method !== "POST") return reject(new HttpRejection(405, "Use POST /api/stream."));
+    if (closing) return reject(new HttpRejection(503, "Proxy server is shutting down."));
+
+    authorized(req)
+      .then((ok) => {
+        if (!ok) throw new HttpRejection(401, "Unauthorized: send `Authorization: Bearer <token>`.");
+        return stream(req, res, cors);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof HttpRejection) return reject(error);
+        // Unexpected (e.g. a throwing hook): no details, they might carry secrets.
+        reject(new HttpRejection(500, "Internal proxy error."));
+      });
+  };
+
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      // Node's whole-request limit; the body has its own, clearer 408 in readBody.
+      requestTimeout: headersTimeoutMs + bodyTimeoutMs + 1000,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+    },
+    handler,
+  );
+
+  return {
+    server,
+    handler,
+    get activeStreams() {
+      return active.size;
+    },
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve(`http://${shown}:${address.port}`);
+        });
+      });
+    },
+    async close() {
+      closing = true;
+      const streams = [...active];
+      for (const s of streams) s.shutdown();
+      const closed = server.listening ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+      server.closeIdleConnections();
+      // Let the aborted events flush, then drop whatever connection is still open.
+      await Promise.race([Promise.all(streams.map((s) => s.finished)), new Promise((r) => setTimeout(r, 1000).unref())]);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
