@@ -171,6 +171,27 @@ describe("startFauxServer", () => {
     expect(written).toBeLessThan(1000);
   });
 
+  it("holds a reply after its first chunk, and a client that leaves meanwhile ends it", async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const server = await start({ script: [{ text: "held", hold }, { text: "never released", hold: new Promise(() => {}) }] });
+    const response = await post(server, userAsks("x"));
+    const reader = response.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('"role":"assistant"');
+    expect(server.streams[0]!.chunksWritten).toBe(1);
+    release();
+    const rest: string[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(new TextDecoder().decode(r.value));
+    expect(rest.join("")).toContain("data: [DONE]");
+
+    const controller = new AbortController();
+    const stuck = await post(server, userAsks("x"), { signal: controller.signal });
+    await stuck.body!.getReader().read();
+    controller.abort();
+    await expect(server.streams[1]!.ended).resolves.toBe("disconnected");
+  });
+
   it("waits for 'drain' when the client reads slowly", async () => {
     const total = 160; // about 10 MB: more than loopback socket buffers hold (they stall near 4 MB)
     const server = await start({ script: [{ text: "y".repeat(64 * 1024 * total), chunkSize: 64 * 1024 }] });
