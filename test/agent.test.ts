@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Agent, AgentError, defineTool, type AgentMessage, type AgentTool } from "../src/index.js";
+import { Agent, AgentError, defineTool, type AgentTool } from "../src/index.js";
 import { createFauxProvider } from "../src/testing.js";
-import { deferred, expectValidTranscript, recordEvents } from "./helpers/transcript.js";
+import { deferred, expectValidTranscript, recordEvents, until } from "./helpers/transcript.js";
 
 const sum = defineTool({
   name: "sum",
@@ -123,10 +123,10 @@ describe("Agent: tool turns", () => {
       { tools: [slow] },
     );
     const done = agent.prompt("go");
-    await vi_waitFor(() => started.length === 2);
+    await until(() => started.length === 2);
     expect(started).toEqual(["a", "b"]); // both running before either finished
     second.resolve("B");
-    await vi_waitFor(() => log.events.some((e) => e.type === "tool_execution_end"));
+    await until(() => log.events.some((e) => e.type === "tool_execution_end"));
     // b finished first but its result waits for a's
     expect(agent.state.messages.filter((m) => m.role === "toolResult")).toHaveLength(0);
     first.resolve("A");
@@ -233,9 +233,3 @@ describe("Agent: misuse gets clear errors", () => {
   });
 });
 
-async function vi_waitFor(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setTimeout(r, 1));
-  expect(predicate()).toBe(true);
-}
-
-export type { AgentMessage };

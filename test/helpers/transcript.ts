@@ -46,14 +46,8 @@ export function deferred<T = void>() {
   return { promise, resolve, reject };
 }
 
-/** Resolves once `predicate` holds for the agent's state, checked at every snapshot. */
-export function until(agent: Agent, predicate: () => boolean): Promise<void> {
-  if (predicate()) return Promise.resolve();
-  return new Promise((resolve) => {
-    const sub = agent.actor.subscribe(() => {
-      if (!predicate()) return;
-      sub.unsubscribe();
-      resolve();
-    });
-  });
+/** Resolves once `predicate` holds, polling on macrotasks (at most ~2 s, then fails). */
+export async function until(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !predicate(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  if (!predicate()) throw new Error(`until: condition never held: ${predicate.toString()}`);
 }

@@ -1,0 +1,245 @@
+import { Observable } from "rxjs";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Agent, defineTool, type AgentTool, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
+import { createFauxProvider, fauxModel } from "../src/testing.js";
+import { deferred, expectValidTranscript, recordEvents, until } from "./helpers/transcript.js";
+
+let agents: Agent[] = [];
+function makeAgent(script: Parameters<typeof createFauxProvider>[0], options: ConstructorParameters<typeof Agent>[0] = {}) {
+  const faux = createFauxProvider(script);
+  const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, ...options });
+  agents.push(agent);
+  return { agent, faux, log: recordEvents(agent) };
+}
+afterEach(() => {
+  for (const agent of agents) expectValidTranscript(agent.state.messages);
+  agents = [];
+});
+
+function text(message: { content: unknown }): string {
+  const content = message.content as string | { type: string; text?: string }[];
+  return typeof content === "string" ? content : content.map((b) => b.text ?? "").join("");
+}
+
+/** A tool whose calls wait until released, recording their signals. */
+function gatedTool(name = "gate") {
+  const gate = deferred();
+  const signals: AbortSignal[] = [];
+  const tool: AgentTool = {
+    name,
+    description: "waits for the gate",
+    parameters: { type: "object", properties: {} },
+    async execute(_id, _args, signal) {
+      signals.push(signal!);
+      await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
+      return { content: [{ type: "text", text: "released" }] };
+    },
+  };
+  return { tool, gate, signals };
+}
+
+describe("abort", () => {
+  it("during streaming: unsubscribes the stream, resolves with an aborted message, agent reusable", async () => {
+    let unsubscribed = false;
+    let seenSignal: AbortSignal | undefined;
+    const streamFn: StreamFn = (model, _context, options) =>
+      new Observable<AssistantMessageEvent>((sub) => {
+        seenSignal = options?.signal;
+        const partial = { role: "assistant" as const, content: [{ type: "text" as const, text: "Hel" }], api: model.api, provider: model.provider, model: model.id, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } }, stopReason: "stop" as const, timestamp: 0 };
+        sub.next({ type: "start", partial });
+        sub.next({ type: "text_start", contentIndex: 0, partial });
+        sub.next({ type: "text_delta", contentIndex: 0, delta: "Hel", partial });
+        return () => {
+          unsubscribed = true;
+        };
+      });
+    const agent = new Agent({ model: fauxModel(), streamFn });
+    agents.push(agent);
+    const run = agent.prompt("hi");
+    await until(() => agent.state.streamMessage !== null);
+    agent.abort();
+    const message = await run;
+    expect(unsubscribed).toBe(true);
+    expect(seenSignal?.aborted).toBe(true);
+    expect(message.stopReason).toBe("aborted");
+    expect(message.errorMessage).toBe("Aborted by the user.");
+    expect(text(message)).toBe("Hel");
+    expect(agent.state.error).toBe("Aborted by the user.");
+    expect(agent.actor.getSnapshot().value).toBe("idle");
+  });
+
+  it("during a parallel tool batch: every tool signal aborts, each call gets an aborted result", async () => {
+    const { tool, signals } = gatedTool();
+    const { agent, faux } = makeAgent(
+      [{ toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }, { text: "after" }],
+      { tools: [tool] },
+    );
+    const run = agent.prompt("go");
+    await until(() => signals.length === 2);
+    agent.abort();
+    const message = await run;
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(message.stopReason).toBe("aborted");
+    const results = agent.state.messages.filter((m) => m.role === "toolResult");
+    expect(results.map((r) => r.role === "toolResult" && [r.isError, text(r)])).toEqual([
+      [true, "Tool execution was aborted."],
+      [true, "Tool execution was aborted."],
+    ]);
+    // usable again
+    expect(await agent.promptText("again")).toBe("after");
+    expect(faux.calls).toHaveLength(2);
+  });
+
+  it("sequential: queued calls never start and are answered too", async () => {
+    const { tool, signals } = gatedTool();
+    const { agent, log } = makeAgent([{ toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }], {
+      tools: [tool],
+      toolExecution: "sequential",
+    });
+    const run = agent.prompt("go");
+    await until(() => signals.length === 1);
+    agent.abort();
+    await run;
+    expect(signals).toHaveLength(1);
+    expect(log.types().filter((t) => t === "tool_execution_end")).toHaveLength(2);
+  });
+});
+
+describe("steering and follow-up", () => {
+  it("steering arrives at the next turn boundary, one at a time", async () => {
+    const { tool, gate, signals } = gatedTool();
+    const { agent, faux } = makeAgent([{ toolCalls: [{ name: "gate", arguments: {} }] }, { text: "saw s1" }, { text: "saw s2" }], {
+      tools: [tool],
+    });
+    const run = agent.prompt("go");
+    await until(() => signals.length === 1);
+    agent.steer("s1");
+    agent.steer("s2");
+    gate.resolve();
+    await run;
+    const roles = faux.calls.map((c) => c.context.messages.map((m) => (m.role === "user" ? `user:${text(m)}` : m.role)));
+    expect(roles[1]).toEqual(["user:go", "assistant", "toolResult", "user:s1"]);
+    expect(roles[2]).toEqual(["user:go", "assistant", "toolResult", "user:s1", "assistant", "user:s2"]);
+  });
+
+  it('steering mode "all" delivers the whole queue at once', async () => {
+    const { tool, gate, signals } = gatedTool();
+    const { agent, faux } = makeAgent([{ toolCalls: [{ name: "gate", arguments: {} }] }, { text: "both" }], {
+      tools: [tool],
+      steeringMode: "all",
+    });
+    const run = agent.prompt("go");
+    await until(() => signals.length === 1);
+    agent.steer("s1");
+    agent.steer("s2");
+    gate.resolve();
+    await run;
+    expect(faux.calls).toHaveLength(2);
+    expect(faux.calls[1]?.context.messages.slice(-2).map(text)).toEqual(["s1", "s2"]);
+  });
+
+  it("follow-ups run only when the run would end, in both modes", async () => {
+    for (const followUpMode of ["one-at-a-time", "all"] as const) {
+      const { agent, faux, log } = makeAgent([{ text: "one" }, { text: "two" }, { text: "three" }], { followUpMode });
+      agent.followUp("f1");
+      agent.followUp("f2");
+      await agent.prompt("start");
+      const runs = log.types().filter((t) => t === "agent_end").length;
+      expect(runs).toBe(1);
+      expect(faux.calls).toHaveLength(followUpMode === "all" ? 2 : 3);
+      expect(faux.calls[1]?.context.messages.slice(2).map(text)).toEqual(followUpMode === "all" ? ["f1", "f2"] : ["f1"]);
+    }
+  });
+});
+
+describe("approvals", () => {
+  const risky = defineTool({
+    name: "delete",
+    description: "dangerous",
+    parameters: z.object({ path: z.string() }),
+    requiresApproval: (args) => args.path !== "/tmp/ok",
+    async execute(_id, { path }) {
+      return { content: [{ type: "text", text: `deleted ${path}` }] };
+    },
+  });
+  const script = [{ toolCalls: [{ name: "delete", arguments: { path: "/etc" } }] }, { text: "done" }];
+
+  it("waits in executingTools until approved", async () => {
+    const { agent } = makeAgent(script, { tools: [risky] });
+    const run = agent.prompt("go");
+    await until(() => agent.actor.getSnapshot().context.pendingToolCalls[0]?.status === "awaitingApproval");
+    expect(agent.actor.getSnapshot().value).toBe("executingTools");
+    const id = [...agent.state.pendingToolCalls][0]!;
+    expect(agent.actor.getSnapshot().can({ type: "agent.approve", toolCallId: id })).toBe(true);
+    expect(() => agent.approve("other")).toThrow(/No tool call "other" is waiting/);
+    agent.approve(id);
+    await run;
+    const result = agent.state.messages.find((m) => m.role === "toolResult");
+    expect(result && text(result)).toBe("deleted /etc");
+  });
+
+  it("a rejection is an error result carrying the reason", async () => {
+    const { agent } = makeAgent(script, { tools: [risky] });
+    const run = agent.prompt("go");
+    await until(() => agent.actor.getSnapshot().context.pendingToolCalls[0]?.status === "awaitingApproval");
+    agent.reject([...agent.state.pendingToolCalls][0]!, "not that one");
+    await run;
+    const result = agent.state.messages.find((m) => m.role === "toolResult");
+    expect(result?.role === "toolResult" && result.isError).toBe(true);
+    expect(result && text(result)).toBe('The user rejected this call of "delete": not that one');
+  });
+
+  it("abort while waiting for approval answers the call", async () => {
+    const { agent } = makeAgent(script, { tools: [risky] });
+    const run = agent.prompt("go");
+    await until(() => agent.actor.getSnapshot().context.pendingToolCalls[0]?.status === "awaitingApproval");
+    agent.abort();
+    expect((await run).stopReason).toBe("aborted");
+    expect(agent.actor.getSnapshot().value).toBe("idle");
+  });
+});
+
+describe("timeouts, continue, maxTurns, terminate", () => {
+  it("a tool past its timeoutMs gets its signal aborted and an error result", async () => {
+    const { tool, signals } = gatedTool("slow");
+    const { agent } = makeAgent([{ toolCalls: [{ name: "slow", arguments: {} }] }, { text: "ok" }], {
+      tools: [{ ...tool, timeoutMs: 10 }],
+    });
+    await agent.prompt("go");
+    expect(signals[0]?.aborted).toBe(true);
+    const result = agent.state.messages.find((m) => m.role === "toolResult");
+    expect(result && text(result)).toBe('Tool "slow" timed out after 10 ms and was aborted.');
+  });
+
+  it("continue() resumes from a transcript ending with a user message", async () => {
+    const { agent } = makeAgent([{ text: "resumed" }]);
+    agent.replaceMessages([{ role: "user", content: "hello", timestamp: 1 }]);
+    expect(text(await agent.continue())).toBe("resumed");
+  });
+
+  it("maxTurns bounds model calls per run", async () => {
+    const loop = { toolCalls: [{ name: "gate", arguments: {} }] };
+    const { tool, gate } = gatedTool();
+    gate.resolve();
+    const { agent, faux } = makeAgent([loop, loop, loop], { tools: [tool], maxTurns: 2 });
+    await agent.prompt("go");
+    expect(faux.calls).toHaveLength(2);
+    expect(agent.state.error).toMatch(/maxTurns/);
+  });
+
+  it("a terminate result ends the run after the batch", async () => {
+    const finish = defineTool({
+      name: "finish",
+      description: "ends",
+      parameters: z.object({}),
+      async execute() {
+        return { content: [{ type: "text", text: "bye" }], terminate: true };
+      },
+    });
+    const { agent, faux } = makeAgent([{ toolCalls: [{ name: "finish", arguments: {} }] }, { text: "never" }], { tools: [finish] });
+    await agent.prompt("go");
+    expect(faux.calls).toHaveLength(1);
+    expect(agent.state.messages.at(-1)?.role).toBe("toolResult");
+  });
+});
