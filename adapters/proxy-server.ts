@@ -7,7 +7,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Subscription } from "rxjs";
+import { defer, Subject, takeUntil } from "rxjs";
 import { z } from "zod";
 import type { Model, StreamFn } from "../src/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
@@ -132,38 +132,33 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     });
 
     let terminal = false;
+    // takeUntil unsubscribes the upstream even in the middle of a synchronous burst.
+    const cancelled$ = new Subject<void>();
     let cancelled = false;
-    let subscription: Subscription | undefined;
-    subscription = (() => {
-      try {
-        return upstream(model, request.context, { ...request.options, ...(apiKey ? { apiKey } : {}), signal: controller.signal });
-      } catch (error) {
-        fail("error", `Upstream failed: ${(error as Error).message}`);
-        return undefined;
-      }
-    })()?.subscribe({
+    const source = defer(() => upstream(model, request.context, { ...request.options, ...(apiKey ? { apiKey } : {}), signal: controller.signal }));
+    source.pipe(takeUntil(cancelled$)).subscribe({
       next(event) {
         const wire = toWireEvent(event);
-        if (!wire || terminal) return;
+        if (!wire || terminal || cancelled) return;
         if (wire.type === "done" || wire.type === "error") {
           terminal = true;
           writer.end(wire);
         } else writer.send(wire);
       },
       error(error: unknown) {
-        if (!terminal) fail("error", `Upstream failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!terminal && !cancelled) fail("error", `Upstream failed: ${error instanceof Error ? error.message : String(error)}`);
       },
       complete() {
-        if (!terminal) fail("error", "Upstream ended without a terminal event.");
+        if (!terminal && !cancelled) fail("error", "Upstream ended without a terminal event.");
       },
     });
-    // A cancel during a synchronous emission ran before `subscription` was set.
-    if (cancelled) subscription?.unsubscribe();
 
     function cancel(): void {
+      if (cancelled) return;
       cancelled = true;
+      // Unsubscribe first: an upstream answering the abort signal must not get its own terminal event through.
+      cancelled$.next();
       controller.abort();
-      subscription?.unsubscribe();
     }
     function shutdown(): void {
       cancel();

@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { connect } from "node:net";
+import { Observable } from "rxjs";
+import { streamProxy } from "../src/proxy.js";
+import { createFauxProvider, fauxModel } from "../src/testing.js";
+import type { AssistantMessageEvent, Context, StreamFn } from "../src/types.js";
+import { closeProxies, collect, finalOf, KEY, startProxy, TOKEN } from "./helpers/proxy-harness.js";
+
+const context: Context = { messages: [{ role: "user", content: "hi", timestamp: 1 }] };
+const body = JSON.stringify({ model: { id: fauxModel().id }, context, options: {} });
+const auth = { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" };
+
+afterEach(closeProxies);
+
+/** POSTs to /api/stream and returns status, headers and the whole body text. */
+async function post(url: string, init: { headers?: Record<string, string>; body?: string; path?: string; method?: string } = {}) {
+  const response = await fetch(`${url}${init.path ?? "/api/stream"}`, {
+    method: init.method ?? "POST",
+    headers: init.headers ?? auth,
+    ...(init.method === "GET" || init.method === "OPTIONS" ? {} : { body: init.body ?? body }),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Sends raw bytes and resolves with everything the server sent back until it closed. */
+function raw(url: string, bytes: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1", () => socket.write(bytes));
+    let received = "";
+    socket.on("data", (d) => (received += d.toString()));
+    socket.on("close", () => resolve(received));
+    socket.on("error", reject);
+  });
+}
+
+describe("proxy server rejections", () => {
+  it("answers each bad request with its status and a JSON error", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn, maxBodyBytes: 2048 });
+    expect((await post(url, { headers: { "Content-Type": "application/json" } })).status).toBe(401);
+    const wrong = await post(url, { headers: { ...auth, Authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("www-authenticate")).toBe("Bearer");
+    expect(JSON.parse(wrong.text)).toEqual({ error: "Unauthorized: send `Authorization: Bearer <token>`." });
+    expect((await post(url, { body: "x".repeat(4096) })).status).toBe(413);
+    expect((await post(url, { body: "{not json" })).status).toBe(400);
+    expect((await post(url, { body: JSON.stringify({ model: { id: "gpt-5" }, context }) })).status).toBe(403);
+    expect((await post(url, { method: "GET" })).status).toBe(405);
+    expect((await post(url, { path: "/nope" })).status).toBe(404);
+    expect(await post(url, { path: "/healthz", method: "GET" })).toMatchObject({ status: 200, text: '{"ok":true}' });
+  });
+
+  it("lists the zod problems of a schema violation", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn });
+    const bad = { model: {}, context: { messages: [{ role: "user", content: 42 }, { role: "robot" }] }, options: { maxTokens: -1 } };
+    const { status, text } = await post(url, { body: JSON.stringify(bad) });
+    expect(status).toBe(400);
+    const reply = JSON.parse(text) as { error: string; issues: { path: string; message: string }[] };
+    expect(reply.error).toMatch(/^Invalid request body:\n/);
+    expect(reply.issues.map((i) => i.path)).toEqual(["model.id", "context.messages.0.content", "context.messages.1.role", "options.maxTokens"]);
+  });
+
+  it("refuses a body over the limit even without a Content-Length", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn, maxBodyBytes: 1024 });
+    const chunk = "x".repeat(600);
+    const reply = await raw(
+      url,
+      `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+        `258\r\n${chunk}\r\n258\r\n${chunk}\r\n`,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it("uses the authorize hook: false is 401, a throw is 500 without details", async () => {
+    const seen: string[] = [];
+    const { url } = await startProxy({
+      upstream: createFauxProvider([{ text: "ok" }]).streamFn,
+      authToken: [],
+      authorize: (req) => {
+        const user = req.headers["x-user"];
+        if (user === "boom") throw new Error(`hook failed for ${KEY}`);
+        seen.push(String(user));
+        return user === "alice";
+      },
+    });
+    expect((await post(url, { headers: { "X-User": "bob" } })).status).toBe(401);
+    const boom = await post(url, { headers: { "X-User": "boom" } });
+    expect(boom).toMatchObject({ status: 500, text: '{"error":"Internal proxy error."}' });
+    expect((await post(url, { headers: { "X-User": "alice" } })).status).toBe(200);
+    expect(seen).toEqual(["bob", "alice"]);
+  });
+
+  it("refuses to start without a token or an authorize hook", async () => {
+    const { createProxyServer } = await import("../src/proxy.js");
+    expect(() => createProxyServer({ models: [] })).toThrow(/needs `authToken` or `authorize`/);
+  });
+
+  it("times out slow headers and slow bodies with 408", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn, headersTimeoutMs: 150, bodyTimeoutMs: 150 });
+    expect(await raw(url, "POST /api/stream HTTP/1.1\r\nHost: x\r\n")).toMatch(/^HTTP\/1\.1 408 /);
+    const slowBody = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{`);
+    expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
+    expect(slowBody).toContain("Request body did not arrive within 150 ms.");
+  });
+});
+
+describe("proxy CORS", () => {
+  it("is off by default: no CORS headers, no preflight", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn });
+    const preflight = await post(url, { method: "OPTIONS", headers: { Origin: "https://app.example" } });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("answers allowed origins only, also on errors", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn, cors: { origin: ["https://app.example"] } });
+    const preflight = await post(url, { method: "OPTIONS", headers: { Origin: "https://app.example" } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("Authorization, Content-Type");
+    const denied = await post(url, { headers: { Origin: "https://app.example" } , body: "{" });
+    expect(denied.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const other = await post(url, { method: "OPTIONS", headers: { Origin: "https://evil.example" } });
+    expect(other.status).toBe(403);
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("the upstream key", () => {
+  it("never appears in any byte sent to a client", async () => {
+    // An upstream that leaks the key in every way it can: deltas, error text, a thrown error.
+    let call = 0;
+    const leaky: StreamFn = (model, _context, options) =>
+      new Observable<AssistantMessageEvent>((subscriber) => {
+        const key = options?.apiKey ?? "";
+        const n = call++;
+        if (n === 2) throw new Error(`connect failed with key ${key}`);
+        if (n === 3) return subscriber.error(new Error(`401 from provider: bad key ${key}`));
+        const inner = createFauxProvider([n === 0 ? { text: `the key is ${key}!` } : { text: "x", error: `Invalid API key: ${key}` }]);
+        return inner.streamFn(model, _context, options).subscribe(subscriber);
+      });
+    const { url, model } = await startProxy({ upstream: leaky });
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await post(url));
+    replies.push(await post(url, { headers: {} }), await post(url, { body: "{" }), await post(url, { body: JSON.stringify({ model: { id: "x" }, context }) }));
+    const everything = replies.map((r) => r.text).join("\n");
+    expect(everything).not.toContain(KEY);
+    expect(everything).toContain("[redacted]");
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 401, 400, 403]);
+
+    const events = await collect(streamProxy(model, context));
+    expect(JSON.stringify(events)).not.toContain(KEY);
+    expect(finalOf(events).errorMessage).toBe("Invalid API key: [redacted]");
+  });
+});
