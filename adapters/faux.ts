@@ -137,6 +137,8 @@ function fauxObservable(
       const ids = (reply.toolCalls ?? []).map(() => nextToolCallId());
       const steps = fauxSteps(reply, reply.chunkSize ?? defaults.chunkSize ?? 4, (i) => ids[i] ?? "");
       const delayMs = reply.chunkDelayMs ?? defaults.chunkDelayMs ?? 0;
+      // Counted now: the caller may append to its transcript once the stream has ended.
+      const usage = fauxUsage(reply, model, context);
       let at = 0;
       const pump = (): void => {
         timer = undefined;
@@ -151,7 +153,7 @@ function fauxObservable(
           }
         }
         if (closed) return;
-        builder.setUsage(fauxUsage(reply, model, context));
+        builder.setUsage(usage);
         if (reply.error !== undefined) builder.fail("error", reply.error);
         else builder.finish(fauxStopReason(reply));
         end();
