@@ -120,6 +120,11 @@ async function readResponse(
     if (!response.body) throw new StreamFailure(`The response from ${url} has no body.`);
 
     const state: ChunkState = { sawDone: false };
+    if (response.headers.get("content-type")?.includes("application/json")) {
+      // A server that ignored `stream: true` answered with one whole completion: map it as one big delta.
+      applyCompletion(await response.text(), builder, state, url);
+      return finishMessage(builder, state, model.cost);
+    }
     const parser = createParser({
       onEvent: ({ data }) => {
         if (state.sawDone) return;
@@ -165,6 +170,19 @@ async function readResponse(
   } finally {
     idle?.stop();
   }
+}
+
+function applyCompletion(text: string, builder: AssistantMessageBuilder, state: ChunkState, url: string): void {
+  let body: { choices?: { message?: unknown; finish_reason?: string | null }[]; usage?: unknown; error?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new StreamFailure(`The response from ${url} is neither an event stream nor JSON: ${JSON.stringify(text.slice(0, NON_JSON_QUOTE))}`);
+  }
+  const choice = body.choices?.[0];
+  applyChunk({ ...body, choices: choice ? [{ delta: choice.message, finish_reason: choice.finish_reason }] : [] } as ChatCompletionChunk, builder, state);
+  if (!choice && body.error === undefined) throw new StreamFailure(`The JSON response from ${url} has no choices: ${JSON.stringify(text.slice(0, NON_JSON_QUOTE))}`);
+  state.finishReason ??= "stop";
 }
 
 /**

@@ -214,6 +214,24 @@ describe("response", () => {
   });
 });
 
+describe("servers that ignore stream: true", () => {
+  it("maps a whole JSON completion as one delta per part", async () => {
+    const completion = {
+      id: "chatcmpl-1", object: "chat.completion", created: 1, model: "m",
+      choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: "Sure.", reasoning_content: "Easy.", tool_calls: [{ id: "call_1", type: "function", function: { name: "sum", arguments: '{"a":1}' } }] } }],
+      usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+    };
+    const model = await serve({ headers: { "content-type": "application/json" }, chunks: [JSON.stringify(completion)] });
+    const events = await allEvents(streamOpenAICompatible(model, userContext()));
+    expect(types(events)).toEqual(["start", "thinking_start", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "toolcall_start", "toolcall_delta", "toolcall_end", "done"]);
+    expect(finalOf(events)).toMatchObject({
+      stopReason: "toolUse",
+      content: [{ type: "thinking", thinking: "Easy." }, { type: "text", text: "Sure." }, { type: "toolCall", id: "call_1", name: "sum", arguments: { a: 1 } }],
+      usage: { input: 5, output: 7, totalTokens: 12 },
+    });
+  });
+});
+
 describe("one-shot and handle", () => {
   it("collectOpenAICompletions resolves with every event and the final message", async () => {
     const model = await serve({ chunks: [textBody] });
