@@ -18,12 +18,16 @@ export type TestProxy = { proxy: ProxyServer; url: string; model: Model };
 
 const running: ProxyServer[] = [];
 
-/** Starts a proxy on 127.0.0.1 with the test token and key, serving the faux model id. */
-export async function startProxy(options: Partial<ProxyServerOptions> & { upstream: StreamFn }): Promise<TestProxy> {
+/**
+ * Starts a proxy on 127.0.0.1 with the test token and key, serving the faux
+ * model (or the first of `options.models`); without `upstream` it uses the default adapter.
+ */
+export async function startProxy(options: Partial<ProxyServerOptions>): Promise<TestProxy> {
   const proxy = createProxyServer({ authToken: TOKEN, apiKey: KEY, models: [fauxModel()], ...options });
   running.push(proxy);
   const url = await proxy.listen();
-  return { proxy, url, model: proxyModel({ id: fauxModel().id, proxyUrl: url, authToken: TOKEN }) };
+  const id = Array.isArray(options.models) ? (options.models[0] as Model).id : fauxModel().id;
+  return { proxy, url, model: proxyModel({ id, proxyUrl: url, authToken: TOKEN }) };
 }
 
 /** Closes every proxy started by {@link startProxy}; call in `afterEach`. */
