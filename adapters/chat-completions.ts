@@ -139,6 +139,8 @@ async function readResponse(
           const start = data.length > NON_JSON_QUOTE ? `${data.slice(0, NON_JSON_QUOTE)}…` : data;
           throw new StreamFailure(`The provider sent a chunk that is not JSON: ${JSON.stringify(start)}`);
         }
+        // `data: null` or a bare number is valid JSON but no chunk.
+        if (typeof chunk !== "object" || chunk === null) throw new StreamFailure(`The provider sent a chunk that is not a JSON object: ${JSON.stringify(data.slice(0, NON_JSON_QUOTE))}`);
         applyChunk(chunk, builder, state);
       },
     });

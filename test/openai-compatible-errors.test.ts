@@ -84,6 +84,11 @@ describe("broken streams", () => {
     expect((await errorOf(model)).message.errorMessage).toBe('The provider sent a chunk that is not JSON: "<!DOCTYPE html><html>oops</html>"');
   });
 
+  it("a chunk that is JSON but not an object is quoted", async () => {
+    const model = await serve({ chunks: [sse(chunk({ content: "a" }), "null")] });
+    expect((await errorOf(model)).message.errorMessage).toBe('The provider sent a chunk that is not a JSON object: "null"');
+  });
+
   it("a stream that ends without finish_reason or [DONE] keeps the partial content", async () => {
     const model = await serve({ chunks: [sse(chunk({ content: "Trunc" }), chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: '{"a":' } }] }))] });
     const { message } = await errorOf(model);
