@@ -496,6 +496,7 @@ export const agentMachine = setup({
       tags: ["busy"],
       entry: "startTurn",
       invoke: {
+        id: "model",
         src: "streamModel",
         input: ({ context }): StreamModelInput => ({
           model: context.model!,
@@ -538,6 +539,7 @@ export const agentMachine = setup({
       tags: ["busy"],
       entry: "emitTurnEnd",
       invoke: {
+        id: "decision",
         src: "decideAfterTurn",
         input: ({ context }) => context,
         onDone: [

@@ -5,6 +5,8 @@
  */
 import { Subject, type Observable } from "rxjs";
 import { createActor, type InspectionEvent, type Observer } from "xstate";
+import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
+import { streamOpenRouter } from "../adapters/openrouter.js";
 import { agentMachine, type AgentActor, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
 import { AgentError } from "./errors.js";
 import { assistantText, userMessage } from "./messages.js";
@@ -24,7 +26,7 @@ import type {
 
 /** Options of `new Agent(…)`; every one may be changed later except `streamFn` and `inspect`. */
 export type AgentOptions = AgentHooks & {
-  /** The model provider. Default: a stream that fails with a message asking for one. */
+  /** The model provider. Default: {@link streamOpenAICompatible} ({@link streamOpenRouter} for OpenRouter models). */
   streamFn?: StreamFn;
   sessionId?: string;
   systemPrompt?: string;
@@ -71,9 +73,9 @@ const HOOK_NAMES = [
   "getApiKey",
 ] as const satisfies readonly (keyof AgentHooks)[];
 
-const missingStreamFn: StreamFn = () => {
-  throw new AgentError("no-model", "No streamFn: pass `streamFn` to new Agent({ … }), e.g. streamOpenAICompatible.");
-};
+/** The default provider: OpenRouter's flavour for its models, plain OpenAI-compatible for the rest. */
+const defaultStreamFn: StreamFn = (model, context, options) =>
+  model.provider === "openrouter" ? streamOpenRouter(model, context, options) : streamOpenAICompatible(model, context, options);
 
 /**
  * An LLM agent: prompt it, and it streams replies and runs tools until the model stops.
@@ -101,7 +103,7 @@ export class Agent {
     if (options.sessionId !== undefined) streamOptions.sessionId = options.sessionId;
     this.actor = createActor(agentMachine, {
       input: {
-        streamFn: options.streamFn ?? missingStreamFn,
+        streamFn: options.streamFn ?? defaultStreamFn,
         systemPrompt: options.systemPrompt,
         model: options.model,
         tools: options.tools,

@@ -1,0 +1,22 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const env = { ...process.env, OPENROUTER_API_KEY: "" };
+const tsx = (file: string) => run("npx", ["tsx", "--conditions=tinyagent-source", file], { env, timeout: 30_000 });
+
+describe("examples run as written (and exit: no handle left open)", () => {
+  it("quickstart answers with the sum tool", async () => {
+    const { stdout } = await tsx("examples/quickstart.ts");
+    expect(stdout).toContain("[sum] [ { type: 'text', text: '5' } ]");
+    expect(stdout).toContain("The sum is 5.");
+  });
+
+  it("demo shows states, tool calls, results and usage", async () => {
+    const { stdout } = await tsx("examples/demo.ts");
+    for (const text of ["[streaming]", "[executingTools]", "→ sum(", "← sum: 49", "The sum is 49.", "← get_time:", "usage:"]) {
+      expect(stdout).toContain(text);
+    }
+  });
+});
