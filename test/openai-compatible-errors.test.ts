@@ -120,6 +120,13 @@ describe("broken streams", () => {
     expect(await server!.requests[0]!.closed).toEqual({ byClient: true });
   });
 
+  it("idleTimeoutMs also covers a server that never sends headers", async () => {
+    const model = await serve(() => new Promise(() => {}));
+    const { message } = await errorOf(model, { idleTimeoutMs: 50 });
+    expect(message.errorMessage).toBe(`No data from ${server!.url}/v1/chat/completions for 50 ms (idleTimeoutMs); gave up waiting.`);
+    expect(message.content).toEqual([]);
+  });
+
   it("idleTimeoutMs does not fire while bytes keep coming", async () => {
     const model = await serve({ chunks: [sse(chunk({ content: "a" })), sse(chunk({ content: "b" })), sse(chunk({ content: "c" })), okBody], chunkDelayMs: 30 });
     const events = await allEvents(streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 80 }));
