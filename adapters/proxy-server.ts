@@ -186,7 +186,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
 
     authorized(req)
       .then((ok) => {
-        if (!ok) throw new HttpRejection(401, "Unauthorized: send `Authorization: Bearer <token>`.");
+        if (!ok) throw new HttpRejection(401, "Missing or wrong bearer token: send `Authorization: Bearer <token>`.");
         return stream(req, res, cors);
       })
       .catch((error: unknown) => {

@@ -41,7 +41,7 @@ describe("proxy server rejections", () => {
     const wrong = await post(url, { headers: { ...auth, Authorization: "Bearer nope" } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("www-authenticate")).toBe("Bearer");
-    expect(JSON.parse(wrong.text)).toEqual({ error: "Unauthorized: send `Authorization: Bearer <token>`." });
+    expect(JSON.parse(wrong.text)).toEqual({ error: "Missing or wrong bearer token: send `Authorization: Bearer <token>`." });
     expect((await post(url, { body: "x".repeat(4096) })).status).toBe(413);
     expect((await post(url, { body: "{not json" })).status).toBe(400);
     expect((await post(url, { body: JSON.stringify({ model: { id: "gpt-5" }, context }) })).status).toBe(403);

@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { tap } from "rxjs";
+import { z } from "zod";
+import { Agent, defineTool, textResult } from "../src/index.js";
 import { streamProxy as piStreamProxy } from "@mariozechner/pi-agent-core";
 import { streamProxy } from "../src/proxy.js";
-import { createFauxProvider, fauxModel } from "../src/testing.js";
+import { createFauxProvider, fauxModel, fauxStream } from "../src/testing.js";
 import type { FauxResponse } from "../src/testing.js";
 import type { AssistantMessage, Context } from "../src/types.js";
+import { expectValidTranscript } from "./helpers/transcript.js";
 import { closeProxies, collect, comparable, deferred, finalOf, KEY, shape, startProxy, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
 
 const context: Context = {
@@ -91,24 +94,28 @@ describe("streamProxy through createProxyServer", () => {
     await expect.poll(() => proxy.activeStreams).toBe(0);
   });
 
-  it("runs 200 concurrent streams, each with its own transcript", async () => {
-    const faux = createFauxProvider((ctx) => {
-      const last = ctx.messages.at(-1);
-      const text = last?.role === "user" && typeof last.content === "string" ? last.content : "?";
-      return { thinking: `about ${text}`, text: `echo: ${text}`, toolCalls: [{ name: "sum", arguments: { n: text } }], chunkSize: 2 };
+  it("runs 200 concurrent agent runs through one proxy, each with a correct transcript", async () => {
+    const { model, proxy } = await startProxy({ upstream: fauxStream });
+    const sum = defineTool({
+      name: "sum",
+      description: "Add numbers.",
+      parameters: z.object({ numbers: z.array(z.number()) }),
+      execute: async (_id, { numbers }) => textResult(String(numbers.reduce((a, b) => a + b, 0))),
     });
-    const { model, proxy } = await startProxy({ upstream: faux.streamFn });
-    const runs = Array.from({ length: 200 }, (_, i) =>
-      collect(streamProxy(model, { messages: [{ role: "user", content: `prompt #${i}`, timestamp: i }] })).then(finalOf),
-    );
-    const finals = await Promise.all(runs);
-    finals.forEach((final, i) => {
-      expect(final.stopReason).toBe("toolUse");
-      expect(final.content[0]).toEqual({ type: "thinking", thinking: `about prompt #${i}` });
-      expect(final.content[1]).toEqual({ type: "text", text: `echo: prompt #${i}` });
-      expect(final.content[2]).toMatchObject({ type: "toolCall", name: "sum", arguments: { n: `prompt #${i}` } });
+    const runs = Array.from({ length: 200 }, async (_, i) => {
+      const agent = new Agent({ streamFn: streamProxy, model, tools: [sum] });
+      const reply = await agent.prompt(`What is ${i} + 1000?`);
+      return { reply, messages: agent.state.messages };
     });
-    expect(faux.calls).toHaveLength(200);
+    const results = await Promise.all(runs);
+    results.forEach(({ reply, messages }, i) => {
+      expectValidTranscript(messages);
+      expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "toolResult", "assistant"]);
+      const call = (messages[1] as AssistantMessage).content.find((c) => c.type === "toolCall");
+      expect(call).toMatchObject({ name: "sum", arguments: { numbers: [i, 1000] } });
+      expect(messages[2]).toMatchObject({ toolCallId: call?.type === "toolCall" ? call.id : "?", content: [{ type: "text", text: String(i + 1000) }] });
+      expect(reply).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: `The sum is ${i + 1000}.` }] });
+    });
     await expect.poll(() => proxy.activeStreams).toBe(0);
   });
 });
