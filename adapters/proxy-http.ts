@@ -48,7 +48,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
     let size = 0;
     const finish = (error?: HttpRejection) => {
       clearTimeout(timer);
-      req.off("data", onData).off("end", onEnd).off("error", onError);
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
       if (!error) return resolve(Buffer.concat(chunks, size));
       // Stop reading; the reply carries `Connection: close`, so the rest is never parsed.
       req.pause();
@@ -61,8 +61,12 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
     };
     const onEnd = () => finish();
     const onError = () => finish(new HttpRejection(400, "Request body could not be read."));
+    // A client that hangs up mid-body: give up now rather than at the timeout.
+    const onClose = () => {
+      if (!req.complete) onError();
+    };
     const timer = setTimeout(() => finish(new HttpRejection(408, `Request body did not arrive within ${timeoutMs} ms.`)), timeoutMs);
-    req.on("data", onData).on("end", onEnd).on("error", onError);
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
   });
 }
 

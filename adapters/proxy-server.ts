@@ -114,27 +114,32 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const headerSecrets = Object.entries(model.headers ?? {}).filter(([name]) => /auth|key|token|secret/i.test(name)).map(([, v]) => v);
     // The upstream may fall back to these env keys, so they are redacted too.
     const redact = redactor([apiKey, ...headerSecrets, process.env.OPENAI_API_KEY, process.env.OPENROUTER_API_KEY]);
+    // The client may have left while the model and key were being resolved.
+    if (res.destroyed) return;
     res.writeHead(200, { ...cors, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
     res.flushHeaders();
 
     const controller = new AbortController();
-    let resolveFinished!: () => void;
-    const entry: ActiveStream = { shutdown, finished: new Promise<void>((r) => (resolveFinished = r)) };
-    const writer = new SseWriter(res, { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, redact, onOverflow: cancel });
-    const fail = (reason: "error" | "aborted", errorMessage: string) =>
-      writer.end({ type: "error", reason, errorMessage: redact(errorMessage), usage: emptyUsage() });
-    active.add(entry);
-    res.on("close", () => {
-      // The client went away (or we ended): stop the upstream request at once.
-      cancel();
-      active.delete(entry);
-      resolveFinished();
-    });
-
     let terminal = false;
     // takeUntil unsubscribes the upstream even in the middle of a synchronous burst.
     const cancelled$ = new Subject<void>();
     let cancelled = false;
+    let resolveFinished!: () => void;
+    const entry: ActiveStream = { shutdown, finished: new Promise<void>((r) => (resolveFinished = r)) };
+    const writer = new SseWriter(res, { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, redact, onOverflow: cancel });
+    const fail = (reason: "error" | "aborted", errorMessage: string) => {
+      terminal = true;
+      writer.end({ type: "error", reason, errorMessage: redact(errorMessage), usage: emptyUsage() });
+    };
+    active.add(entry);
+    res.on("close", () => {
+      // The client went away before the end: stop the upstream request at once.
+      if (!terminal) cancel();
+      else cancelled$.next();
+      active.delete(entry);
+      resolveFinished();
+    });
+
     const source = defer(() => upstream(model, request.context, { ...request.options, ...(apiKey ? { apiKey } : {}), signal: controller.signal }));
     source.pipe(takeUntil(cancelled$)).subscribe({
       next(event) {
