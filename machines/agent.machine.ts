@@ -95,6 +95,8 @@ export type AgentContext = AgentSettings & {
   error: string | undefined;
   /** Usage summed over every model call of the agent. */
   usage: Usage;
+  /** A run-once actor (created with a `prompt`): "pending" until its run starts, then "running". */
+  once: "pending" | "running" | null;
 };
 
 /** Inputs of the agent machine. */
@@ -113,8 +115,16 @@ export type AgentMachineEvent =
   | { type: "model.events"; events: AssistantMessageEvent[] }
   | ToolCallParentEvent;
 
-/** What creating the machine takes: initial settings and transcript. */
-export type AgentMachineInput = Partial<AgentSettings> & { streamFn: StreamFn; messages?: AgentMessage[] };
+/**
+ * What creating the machine takes: initial settings and transcript. With a
+ * `prompt`, the actor runs it at once and then reaches its final state, with
+ * the run's new messages as output (how agents compose as child actors).
+ */
+export type AgentMachineInput = Partial<AgentSettings> & {
+  streamFn: StreamFn;
+  messages?: AgentMessage[];
+  prompt?: AgentMessage[];
+};
 
 type Emit = (event: AgentEvent) => void;
 
@@ -200,6 +210,9 @@ export const agentMachine = setup({
   },
   guards: {
     hasModel: ({ context }) => context.model !== undefined,
+    startsOnce: ({ context }) => context.once === "pending" && context.model !== undefined,
+    ranOnce: ({ context }) => context.once === "running",
+    startsOnceWithoutModel: ({ context }) => context.once === "pending",
     batchEndsWithToolCalls: ({ event }) => {
       const terminal = terminalOf((event as { events: AssistantMessageEvent[] }).events);
       return terminal?.type === "done" && terminal.message.content.some((block) => block.type === "toolCall");
@@ -251,8 +264,9 @@ export const agentMachine = setup({
       context.followUpQueue.push((event as { message: AgentMessage }).message);
     },
     startRun: enqueueActions(({ enqueue, context, event }) => {
-      const input = event.type === "agent.prompt" ? event.messages : [];
+      const input = event.type === "agent.prompt" ? event.messages : context.pendingInput;
       enqueue.assign({
+        once: context.once === null ? null : "running",
         runStart: context.messages.length,
         turn: 0,
         error: undefined,
@@ -422,6 +436,9 @@ export const agentMachine = setup({
     markAbortAtBoundary: enqueueActions(({ enqueue }) => {
       enqueue.assign({ runEnd: { stopReason: "aborted", errorMessage: ABORTED } });
     }),
+    recordMissingModel: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ error: "No model set: pass { model } in the agent's input." });
+    }),
     recordTurnLimit: enqueueActions(({ enqueue, context }) => {
       enqueue.assign({
         error: `Stopped after ${context.maxTurns} model calls (maxTurns). Call continue() to go on, or raise maxTurns.`,
@@ -466,7 +483,7 @@ export const agentMachine = setup({
     pendingToolCalls: [],
     steeringQueue: [],
     followUpQueue: [],
-    pendingInput: [],
+    pendingInput: [...(input.prompt ?? [])],
     runStart: 0,
     turn: 0,
     turnMessage: null,
@@ -475,8 +492,10 @@ export const agentMachine = setup({
     retry: null,
     error: undefined,
     usage: zeroUsage(),
+    once: input.prompt ? "pending" : null,
   }),
   initial: "idle",
+  output: ({ context }) => context.messages.slice(context.runStart),
   on: {
     "agent.configure": { actions: "configure" },
     "agent.steer": { actions: "queueSteering" },
@@ -484,6 +503,11 @@ export const agentMachine = setup({
   },
   states: {
     idle: {
+      always: [
+        { guard: "startsOnce", actions: "startRun", target: "streaming" },
+        { guard: "ranOnce", target: "done" },
+        { guard: "startsOnceWithoutModel", actions: "recordMissingModel", target: "done" },
+      ],
       on: {
         "agent.prompt": { guard: "hasModel", actions: "startRun", target: "streaming" },
         "agent.continue": { guard: "hasModel", actions: "startRun", target: "streaming" },
@@ -535,6 +559,7 @@ export const agentMachine = setup({
         "agent.abort": { actions: "abortTools" },
       },
     },
+    done: { type: "final" },
     turnEnd: {
       tags: ["busy"],
       entry: "emitTurnEnd",

@@ -5,6 +5,7 @@
 import type { AnyStateMachine, AnyStateNode } from "xstate";
 
 function label(eventType: string, invokeIds: Map<string, string>): string {
+  if (eventType === "") return "always";
   const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
   if (!done) return eventType;
   const src = invokeIds.get(done[2]!) ?? done[2];
@@ -28,7 +29,8 @@ export function machineToMermaid(machine: AnyStateMachine): string {
   const seen = new Set<string>();
   for (const node of Object.values(machine.root.states) as AnyStateNode[]) {
     const invokeIds = new Map(node.invoke.map((invoke) => [invoke.id, String(invoke.src)]));
-    for (const [eventType, transitions] of node.transitions) {
+    const always: [string, NonNullable<typeof node.always>][] = node.always ? [["", node.always]] : [];
+    for (const [eventType, transitions] of [...always, ...node.transitions]) {
       for (const transition of transitions) {
         const target = transition.target?.[0];
         if (!target) continue;

@@ -233,3 +233,18 @@ describe("Agent: misuse gets clear errors", () => {
   });
 });
 
+
+describe("run-once actors (composition)", () => {
+  it("with a prompt in its input, the machine runs it and outputs the new messages", async () => {
+    const { createActor, toPromise } = await import("xstate");
+    const { agentMachine } = await import("../src/index.js");
+    const faux = createFauxProvider([{ text: "child answer" }]);
+    const actor = createActor(agentMachine, {
+      input: { model: faux.model, streamFn: faux.streamFn, prompt: [{ role: "user", content: "hi", timestamp: 1 }] },
+    });
+    actor.start();
+    const output = (await toPromise(actor)) as { role: string }[];
+    expect(output.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(actor.getSnapshot().status).toBe("done");
+  });
+});
