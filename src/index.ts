@@ -50,3 +50,6 @@ export type {
 export { collectOpenAICompletions, openAICompatibleModel, openAICompletionsStream, streamOpenAICompatible } from "../adapters/openai-compatible.js";
 export type { AssistantMessageStreamHandle, CollectedStream, OpenAICompatibleModelInit, OpenAICompatibleOptions } from "../adapters/openai-compatible.js";
 export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapters/openrouter.js";
+export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
+export type { ProxyModelOptions } from "../adapters/proxy-client.js";
+export { machineToMermaid } from "./diagram.js";
