@@ -196,7 +196,7 @@ export const agentMachine = setup({
     toolCall: toolCallMachine,
     decideAfterTurn: fromPromise<boolean, AgentContext>(async ({ input }) => {
       const hook = input.hooks.shouldStopAfterTurn;
-      if (!hook || input.runEnd || !input.turnMessage) return false;
+      if (!hook || !input.turnMessage) return false;
       try {
         return await hook({
           message: input.turnMessage,
@@ -226,10 +226,9 @@ export const agentMachine = setup({
       context.pendingToolCalls.some(
         (call) => call.status === "awaitingApproval" && call.toolCallId === (event as { toolCallId: string }).toolCallId,
       ),
-    runIsOver: ({ context, event }) => {
+    runEnded: ({ context }) => {
       const message = context.turnMessage;
       return (
-        (event as { output?: boolean }).output === true ||
         context.runEnd !== null ||
         !message ||
         message.stopReason === "error" ||
@@ -237,6 +236,7 @@ export const agentMachine = setup({
         context.batch?.terminate === true
       );
     },
+    stopRequested: ({ event }) => (event as { output?: boolean }).output === true,
     turnLimitReached: ({ context }) =>
       context.turn >= context.maxTurns &&
       (context.steeringQueue.length > 0 || (context.batch?.calls.length ?? 0) > 0 || context.followUpQueue.length > 0),
@@ -563,12 +563,14 @@ export const agentMachine = setup({
     turnEnd: {
       tags: ["busy"],
       entry: "emitTurnEnd",
+      // An ended run leaves at once, so abort() and errors settle synchronously.
+      always: { guard: "runEnded", actions: "endRun", target: "idle" },
       invoke: {
         id: "decision",
         src: "decideAfterTurn",
         input: ({ context }) => context,
         onDone: [
-          { guard: "runIsOver", actions: "endRun", target: "idle" },
+          { guard: "stopRequested", actions: "endRun", target: "idle" },
           { guard: "turnLimitReached", actions: ["recordTurnLimit", "endRun"], target: "idle" },
           { guard: "hasSteering", actions: "takeSteering", target: "streaming" },
           { guard: "hasToolResults", target: "streaming" },

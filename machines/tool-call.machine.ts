@@ -58,7 +58,7 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function prepare(input: ToolCallInput): Promise<Preparation> {
+async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Preparation> {
   const { tool, toolCall, hooks } = input;
   if (!tool) {
     const available = input.toolNames.length ? input.toolNames.join(", ") : "none";
@@ -69,7 +69,7 @@ async function prepare(input: ToolCallInput): Promise<Preparation> {
   if (hooks.beforeToolCall) {
     let decision;
     try {
-      decision = await hooks.beforeToolCall({ toolCall, tool, args: check.args, messages: input.messages });
+      decision = await hooks.beforeToolCall({ toolCall, tool, args: check.args, messages: input.messages }, signal);
     } catch (error) {
       const hookError = `beforeToolCall hook threw: ${errorText(error)}`;
       return { kind: "answer", isError: true, result: textResult(hookError), hookError };
@@ -126,7 +126,7 @@ export const toolCallMachine = setup({
     events: {} as ToolCallEvent,
   },
   actors: {
-    prepare: fromPromise<Preparation, ToolCallInput>(({ input }) => prepare(input)),
+    prepare: fromPromise<Preparation, ToolCallInput>(({ input, signal }) => prepare(input, signal)),
     execute: fromPromise<AgentToolResult, { context: ToolCallContext; onUpdate: (r: AgentToolResult) => void }>(
       ({ input, signal }) => {
         const { tool, toolCall, args } = input.context;
@@ -200,6 +200,7 @@ export const toolCallMachine = setup({
           { guard: "shouldRun", actions: "applyPreparation", target: "running" },
           { actions: "applyPreparation", target: "done" },
         ],
+        onError: { actions: "storeThrow", target: "done" },
       },
     },
     awaitingApproval: {

@@ -182,7 +182,7 @@ export class Agent {
     this.replaceMessages([]);
   }
 
-  /** Aborts any run, then empties the transcript, queues, error and usage. */
+  /** Aborts any run (synchronously), then empties the transcript, queues, error and usage. */
   reset(): void {
     this.abort();
     this.actor.send({ type: "agent.reset" });

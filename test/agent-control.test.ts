@@ -106,6 +106,26 @@ describe("abort", () => {
   });
 });
 
+describe("abort settles synchronously", () => {
+  it("after abort() returns the agent is idle, can be prompted at once, and reset() clears a running agent", async () => {
+    const { tool, signals } = gatedTool();
+    const { agent } = makeAgent([{ toolCalls: [{ name: "gate", arguments: {} }] }, { text: "next" }], { tools: [tool] });
+    const run = agent.prompt("go");
+    await until(() => signals.length === 1);
+    agent.abort();
+    expect(agent.state.isStreaming).toBe(false);
+    expect(agent.actor.getSnapshot().value).toBe("idle");
+    expect(await agent.promptText("again")).toBe("next");
+    expect((await run).stopReason).toBe("aborted");
+    const second = makeAgent([{ text: "x", hold: new Promise(() => {}) }]).agent;
+    void second.prompt("hang");
+    await until(() => second.state.streamMessage !== null);
+    second.reset();
+    expect(second.state.messages).toEqual([]);
+    expect(second.state.isStreaming).toBe(false);
+  });
+});
+
 describe("steering and follow-up", () => {
   it("steering arrives at the next turn boundary, one at a time", async () => {
     const { tool, gate, signals } = gatedTool();

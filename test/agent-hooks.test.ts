@@ -42,13 +42,13 @@ describe("beforeToolCall", () => {
     const seen: unknown[] = [];
     const { agent } = makeAgent(callEcho, {
       tools: [echo],
-      beforeToolCall: async ({ args, toolCall }) => {
-        seen.push(args, toolCall.name);
+      beforeToolCall: async ({ args, toolCall }, signal) => {
+        seen.push(args, toolCall.name, signal instanceof AbortSignal);
         return { block: true, reason: "not allowed here" };
       },
     });
     await agent.prompt("go");
-    expect(seen).toEqual([{ say: "hi" }, "echo"]);
+    expect(seen).toEqual([{ say: "hi" }, "echo", true]);
     expect(resultOf(agent)).toMatchObject({ isError: true, content: [{ type: "text", text: "not allowed here" }] });
   });
 

@@ -13,6 +13,12 @@ describe("examples run as written (and exit: no handle left open)", () => {
     expect(stdout).toContain("The sum is 5.");
   });
 
+  it("proxy example runs an agent through the proxy and shows a refused token", async () => {
+    const { stdout } = await tsx("examples/proxy.ts");
+    expect(stdout).toContain("The sum is 49.");
+    expect(stdout).toContain("401 Unauthorized");
+  });
+
   it("demo shows states, tool calls, results and usage", async () => {
     const { stdout } = await tsx("examples/demo.ts");
     for (const text of ["[streaming]", "[executingTools]", "→ sum(", "← sum: 49", "The sum is 49.", "← get_time:", "usage:"]) {
