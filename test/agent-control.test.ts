@@ -1,21 +1,12 @@
 import { Observable } from "rxjs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Agent, defineTool, type AgentTool, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
-import { createFauxProvider, fauxModel } from "../src/testing.js";
-import { deferred, expectValidTranscript, recordEvents, until } from "./helpers/transcript.js";
+import { fauxModel } from "../src/testing.js";
+import { fauxAgents } from "./helpers/faux-agents.js";
+import { deferred, until } from "./helpers/transcript.js";
 
-let agents: Agent[] = [];
-function makeAgent(script: Parameters<typeof createFauxProvider>[0], options: ConstructorParameters<typeof Agent>[0] = {}) {
-  const faux = createFauxProvider(script);
-  const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, ...options });
-  agents.push(agent);
-  return { agent, faux, log: recordEvents(agent) };
-}
-afterEach(() => {
-  for (const agent of agents) expectValidTranscript(agent.state.messages);
-  agents = [];
-});
+const { make: makeAgent, track } = fauxAgents();
 
 function text(message: { content: unknown }): string {
   const content = message.content as string | { type: string; text?: string }[];
@@ -55,7 +46,7 @@ describe("abort", () => {
         };
       });
     const agent = new Agent({ model: fauxModel(), streamFn });
-    agents.push(agent);
+    track(agent);
     const run = agent.prompt("hi");
     await until(() => agent.state.streamMessage !== null);
     agent.abort();

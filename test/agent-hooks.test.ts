@@ -1,5 +1,5 @@
 import { Observable } from "rxjs";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
   Agent,
@@ -9,22 +9,10 @@ import {
   type StreamFn,
 } from "../src/index.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
-import { expectValidTranscript, recordEvents } from "./helpers/transcript.js";
+import { fauxAgents } from "./helpers/faux-agents.js";
+import { recordEvents } from "./helpers/transcript.js";
 
-let agents: Agent[] = [];
-function makeAgent(script: Parameters<typeof createFauxProvider>[0], options: ConstructorParameters<typeof Agent>[0] = {}) {
-  const faux = createFauxProvider(script);
-  const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, ...options });
-  agents.push(agent);
-  return { agent, faux, log: recordEvents(agent) };
-}
-afterEach(() => {
-  for (const agent of agents) {
-    expectValidTranscript(agent.state.messages);
-    expect(agent.actor.getSnapshot().value).toBe("idle");
-  }
-  agents = [];
-});
+const { make: makeAgent, track } = fauxAgents();
 
 const echo = defineTool({
   name: "echo",
@@ -179,7 +167,7 @@ describe("failures never hang and leave the agent usable", () => {
       [silent, "The provider stream ended without a terminal done/error event."],
     ] as const) {
       const agent = new Agent({ model: fauxModel(), streamFn });
-      agents.push(agent);
+      track(agent);
       const message = await agent.prompt("hi");
       expect(message.errorMessage).toBe(expected);
     }
@@ -199,7 +187,7 @@ describe("failures never hang and leave the agent usable", () => {
         return () => inner.unsubscribe();
       });
     const agent = new Agent({ model: faux.model, streamFn: noisy });
-    agents.push(agent);
+    track(agent);
     const log = recordEvents(agent);
     expect(await agent.promptText("hi")).toBe("ok");
     expect(log.events.some((e) => e.type === "message_update" && e.assistantMessageEvent.type === "text_delta" && e.assistantMessageEvent.delta === "LATE")).toBe(false);

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Agent, AgentError, defineTool, type AgentTool } from "../src/index.js";
 import { createFauxProvider } from "../src/testing.js";
-import { deferred, expectValidTranscript, recordEvents, until } from "./helpers/transcript.js";
+import { fauxAgents } from "./helpers/faux-agents.js";
+import { deferred, until } from "./helpers/transcript.js";
 
 const sum = defineTool({
   name: "sum",
@@ -13,18 +14,7 @@ const sum = defineTool({
   },
 });
 
-let agents: Agent[] = [];
-function makeAgent(script: Parameters<typeof createFauxProvider>[0], options: ConstructorParameters<typeof Agent>[0] = {}) {
-  const faux = createFauxProvider(script);
-  const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, ...options });
-  agents.push(agent);
-  return { agent, faux, log: recordEvents(agent) };
-}
-
-afterEach(() => {
-  for (const agent of agents) expectValidTranscript(agent.state.messages);
-  agents = [];
-});
+const { make: makeAgent } = fauxAgents();
 
 describe("Agent: a text turn", () => {
   it("emits the contract's event order and resolves with the assistant message", async () => {
