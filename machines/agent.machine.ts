@@ -32,6 +32,7 @@ import type {
   ToolResultMessage,
   Usage,
 } from "../src/types.js";
+import { actorNow, stamped } from "./actor-clock.js";
 import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
 import { toolCallMachine, type ToolCallInput, type ToolCallParentEvent } from "./tool-call.machine.js";
 
@@ -134,8 +135,11 @@ function toolActorId(context: AgentContext, index: number): string {
   return `tool-${context.turn}-${index}`;
 }
 
-/** Ends the turn's assistant message: into the transcript, usage counted, unexecuted calls answered. */
-function concludeAssistant(context: AgentContext, message: AssistantMessage, started: boolean, emit: Emit) {
+/**
+ * Ends the turn's assistant message: into the transcript, usage counted, unexecuted calls answered.
+ * `now` reads the actor's clock (see actor-clock.ts), so a replay stamps the same times.
+ */
+function concludeAssistant(context: AgentContext, message: AssistantMessage, started: boolean, emit: Emit, now: () => number) {
   if (!started) emit({ type: "message_start", message });
   context.messages.push(message);
   addUsage(context.usage, message.usage);
@@ -144,7 +148,7 @@ function concludeAssistant(context: AgentContext, message: AssistantMessage, sta
   if (message.stopReason === "error" || message.stopReason === "aborted") {
     // Keep the invariant: every tool call gets one result, even unexecuted ones.
     const why = message.stopReason === "aborted" ? "the response was aborted" : "the response ended with an error";
-    const results = calls.map((call) => toolResultMessage(call, textResult(`Tool call was not executed: ${why}.`), true));
+    const results = calls.map((call) => stamped(toolResultMessage(call, textResult(`Tool call was not executed: ${why}.`), true), now()));
     for (const result of results) {
       context.messages.push(result);
       emit({ type: "message_start", message: result });
@@ -287,7 +291,7 @@ export const agentMachine = setup({
         enqueue.emit({ type: "message_end", message });
       }
     }),
-    applyModelEvents: enqueueActions(({ enqueue, context, event }) => {
+    applyModelEvents: enqueueActions(({ enqueue, context, event, self }) => {
       if (event.type !== "model.events") return;
       const emitted: AgentEvent[] = [];
       const emit: Emit = (e) => emitted.push(e);
@@ -300,7 +304,7 @@ export const agentMachine = setup({
         }
         if (isTerminal(streamEvent)) {
           const message = streamEvent.type === "done" ? streamEvent.message : streamEvent.error;
-          concludeAssistant(context, message, started, emit);
+          concludeAssistant(context, message, started, emit, () => actorNow(self));
           streamMessage = null;
           break; // events after the terminal one are ignored
         }
@@ -316,7 +320,7 @@ export const agentMachine = setup({
       enqueue.assign({ streamMessage, turnMessage: context.turnMessage, batch: context.batch, error: context.error });
       for (const e of emitted) enqueue.emit(e);
     }),
-    failStream: enqueueActions(({ enqueue, context, event }) => {
+    failStream: enqueueActions(({ enqueue, context, event, self }) => {
       const emitted: AgentEvent[] = [];
       const reason =
         event.type === "agent.abort"
@@ -326,10 +330,10 @@ export const agentMachine = setup({
             : "The provider stream ended without a terminal done/error event.";
       const stopReason = event.type === "agent.abort" ? "aborted" : "error";
       const partial = context.streamMessage;
-      const message = partial ?? syntheticAssistantMessage(context.model, stopReason, reason);
+      const message = partial ?? stamped(syntheticAssistantMessage(context.model, stopReason, reason), actorNow(self));
       message.stopReason = stopReason;
       message.errorMessage = reason;
-      concludeAssistant(context, message, partial !== null, (e) => emitted.push(e));
+      concludeAssistant(context, message, partial !== null, (e) => emitted.push(e), () => actorNow(self));
       enqueue.assign({ streamMessage: null, turnMessage: context.turnMessage, batch: context.batch, error: context.error });
       for (const e of emitted) enqueue.emit(e);
     }),
@@ -376,12 +380,12 @@ export const agentMachine = setup({
         partialResult: event.partialResult,
       });
     }),
-    recordToolResult: enqueueActions(({ enqueue, context, event }) => {
+    recordToolResult: enqueueActions(({ enqueue, context, event, self }) => {
       if (event.type !== "tool.done") return;
       const batch = context.batch!;
       const call = batch.calls[event.index]!;
       if (batch.results[event.index]) return;
-      batch.results[event.index] = toolResultMessage(call, event.result, event.isError);
+      batch.results[event.index] = stamped(toolResultMessage(call, event.result, event.isError), actorNow(self));
       if (event.result.terminate) batch.terminate = true;
       const emitted: AgentEvent[] = [
         { type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result: event.result, isError: event.isError },
@@ -395,7 +399,7 @@ export const agentMachine = setup({
       });
       for (const e of emitted) enqueue.emit(e);
     }),
-    abortTools: enqueueActions(({ enqueue, context }) => {
+    abortTools: enqueueActions(({ enqueue, context, self }) => {
       const batch = context.batch!;
       enqueue.assign({ runEnd: { stopReason: "aborted", errorMessage: ABORTED } });
       // Running calls answer for themselves (their actors report an aborted result);
@@ -407,7 +411,7 @@ export const agentMachine = setup({
       for (let index = batch.started; index < batch.calls.length; index++) {
         const call = batch.calls[index]!;
         const result = textResult("Tool execution was aborted before it started.");
-        batch.results[index] = toolResultMessage(call, result, true);
+        batch.results[index] = stamped(toolResultMessage(call, result, true), actorNow(self));
         emitted.push({ type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments });
         emitted.push({ type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result, isError: true });
       }
@@ -452,10 +456,13 @@ export const agentMachine = setup({
       const taken = context.followUpMode === "all" ? context.followUpQueue.splice(0) : context.followUpQueue.splice(0, 1);
       enqueue.assign({ pendingInput: taken });
     }),
-    endRun: enqueueActions(({ enqueue, context }) => {
+    endRun: enqueueActions(({ enqueue, context, self }) => {
       let error = context.error;
       if (context.runEnd) {
-        const message = syntheticAssistantMessage(context.model, context.runEnd.stopReason, context.runEnd.errorMessage);
+        const message = stamped(
+          syntheticAssistantMessage(context.model, context.runEnd.stopReason, context.runEnd.errorMessage),
+          actorNow(self),
+        );
         context.messages.push(message);
         error = context.runEnd.errorMessage;
         enqueue.emit({ type: "message_start", message });
