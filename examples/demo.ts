@@ -43,7 +43,7 @@ agent.setSystemPrompt("You are a helpful assistant. Use tools for arithmetic and
 // States, as the machine moves between them.
 let lastState = "";
 agent.actor.subscribe((snapshot) => {
-  const state = String(snapshot.value);
+  const state = typeof snapshot.value === "string" ? snapshot.value : Object.keys(snapshot.value)[0]!;
   if (state !== lastState && state !== "idle") process.stdout.write(dim(`\n[${state}] `));
   lastState = state;
 });

@@ -8,7 +8,7 @@
  * `emit` from a named action, so inspecting the actor shows the run.
  * Transcript arrays are append-only and appended in place: no step copies them.
  */
-import { enqueueActions, fromPromise, setup, type ActorRefFrom } from "xstate";
+import { enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
 import {
   addUsage,
   syntheticAssistantMessage,
@@ -22,6 +22,7 @@ import type {
   AgentHooks,
   AgentMessage,
   AgentTool,
+  AgentToolResult,
   AssistantMessage,
   AssistantMessageEvent,
   Model,
@@ -59,6 +60,8 @@ export type PendingToolCall = {
   toolName: string;
   args: unknown;
   status: "queued" | "validating" | "awaitingApproval" | "running";
+  /** The tool's latest progress report (`onUpdate`), so a UI can show it from the snapshot. */
+  partialResult?: AgentToolResult;
 };
 
 /** The tool calls of one assistant message and their results, in call order. */
@@ -226,6 +229,7 @@ export const agentMachine = setup({
       const batch = context.batch!;
       return batch.results.filter(Boolean).length + 1 === batch.calls.length;
     },
+    approvalWaiting: ({ context }) => context.pendingToolCalls.some((call) => call.status === "awaitingApproval"),
     isAwaitingApproval: ({ context, event }) =>
       context.pendingToolCalls.some(
         (call) => call.status === "awaitingApproval" && call.toolCallId === (event as { toolCallId: string }).toolCallId,
@@ -372,6 +376,8 @@ export const agentMachine = setup({
     emitToolUpdate: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== "tool.update") return;
       const call = context.batch!.calls[event.index]!;
+      const { index, partialResult } = event;
+      enqueue.assign({ pendingToolCalls: context.pendingToolCalls.map((p) => (p.index === index ? { ...p, partialResult } : p)) });
       enqueue.emit({
         type: "tool_execution_update",
         toolCallId: call.id,
@@ -564,6 +570,12 @@ export const agentMachine = setup({
         "agent.approve": { guard: "isAwaitingApproval", actions: "forwardApproval" },
         "agent.reject": { guard: "isAwaitingApproval", actions: "forwardApproval" },
         "agent.abort": { actions: "abortTools" },
+      },
+      // A substate per approval status, so `hasTag("awaitingApproval")` tells a UI to ask.
+      initial: "running",
+      states: {
+        running: { always: { guard: "approvalWaiting", target: "awaitingApproval" } },
+        awaitingApproval: { tags: ["awaitingApproval"], always: { guard: not("approvalWaiting"), target: "running" } },
       },
     },
     done: { type: "final" },

@@ -180,7 +180,8 @@ describe("approvals", () => {
     const { agent } = makeAgent(script, { tools: [risky] });
     const run = agent.prompt("go");
     await until(() => agent.actor.getSnapshot().context.pendingToolCalls[0]?.status === "awaitingApproval");
-    expect(agent.actor.getSnapshot().value).toBe("executingTools");
+    expect(agent.actor.getSnapshot().value).toEqual({ executingTools: "awaitingApproval" });
+    expect(agent.actor.getSnapshot().hasTag("awaitingApproval")).toBe(true);
     const id = [...agent.state.pendingToolCalls][0]!;
     expect(agent.actor.getSnapshot().can({ type: "agent.approve", toolCallId: id })).toBe(true);
     expect(() => agent.approve("other")).toThrow(/No tool call "other" is waiting/);

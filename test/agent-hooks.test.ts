@@ -214,7 +214,9 @@ describe("inspection", () => {
       inspect: (event) => {
         if (event.type !== "@xstate.snapshot" || event.actorRef.sessionId !== event.rootId) return;
         const value = (event.snapshot as { value?: unknown }).value;
-        if (typeof value === "string" && states.at(-1) !== value) states.push(value);
+        // Top-level state names (executingTools has approval substates).
+        const name = typeof value === "string" ? value : Object.keys(value ?? {})[0];
+        if (name && states.at(-1) !== name) states.push(name);
       },
     });
     await agent.prompt("go");
