@@ -63,6 +63,8 @@ export type SseServer = {
   /** e.g. "http://127.0.0.1:54321" (no trailing slash). */
   url: string;
   requests: RecordedRequest[];
+  /** Drops connections with no request in flight (e.g. a spare one fetch opened after an abort). */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 };
 
@@ -70,7 +72,11 @@ export type SseServer = {
 export async function startSseServer(script: Script): Promise<SseServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const inFlight = new Map<Socket, number>();
   const server = createServer(async (req, res) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.on("close", () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
     const body = Buffer.concat(parts).toString("utf8");
@@ -84,13 +90,19 @@ export async function startSseServer(script: Script): Promise<SseServer> {
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      inFlight.delete(socket);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    closeIdleConnections: () => {
+      for (const socket of sockets) if (!inFlight.get(socket)) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
