@@ -7,17 +7,27 @@
  */
 
 const clocks = new WeakMap<object, () => number>();
+const watchers = new WeakMap<object, Set<(t: number) => void>>();
 
-/** The time for `actor`: its installed clock, else `Date.now()`. */
+/** The time for `actor`: its installed clock, else `Date.now()`; watchers see every reading. */
 export function actorNow(actor: object): number {
   const clock = clocks.get(actor);
-  return clock ? clock() : Date.now();
+  const t = clock ? clock() : Date.now();
+  for (const watcher of watchers.get(actor) ?? []) watcher(t);
+  return t;
+}
+
+/** Calls `watcher` with each clock reading of `actor`; returns the function that stops it. */
+export function watchActorClock(actor: object, watcher: (t: number) => void): () => void {
+  let set = watchers.get(actor);
+  if (!set) watchers.set(actor, (set = new Set()));
+  set.add(watcher);
+  return () => set.delete(watcher);
 }
 
 /**
  * Installs `clock` as the time source of `actor` (an actor ref), or removes it
- * with `undefined`. Used by `recordRun` (to log readings) and `replayRun`
- * (to replay them).
+ * with `undefined`. `replayRun` uses it to hand recorded readings back.
  */
 export function setActorClock(actor: object, clock: (() => number) | undefined): void {
   if (clock) clocks.set(actor, clock);

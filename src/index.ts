@@ -53,3 +53,11 @@ export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapt
 export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
 export type { ProxyModelOptions } from "../adapters/proxy-client.js";
 export { machineToMermaid } from "./diagram.js";
+export { replayRun } from "./replay.js";
+export type { RunReplay } from "./replay.js";
+export { traceRun } from "./run-trace.js";
+export type { RunStep, ToolCallActorState, TraceRunOptions } from "./run-trace.js";
+export { RUN_LOG_VERSION, RecordingError } from "./run-log.js";
+export type { RunLogClock, RunLogEntry, RunLogEvent, RunLogHeader } from "./run-log.js";
+export { agentAsTool } from "./agent-tool.js";
+export type { AgentAsToolOptions, AgentToolResultDetails, AgentToolUpdateDetails } from "./agent-tool.js";

@@ -1,0 +1,161 @@
+/**
+ * The run recording format: JSON lines. The first line is a header with the
+ * agent's state when recording began; every later line is an event one of the
+ * run's machines received, or a reading of the machine's clock.
+ *
+ *   {"kind":"tinyagent-run","version":1,"t":…,"value":"idle","context":{…}}
+ *   {"kind":"event","t":…,"to":"root","from":null,"event":{"type":"agent.prompt",…}}
+ *   {"kind":"event","t":…,"to":"root","from":"model","event":{"type":"model.events",…}}
+ *   {"kind":"clock","t":…}
+ *
+ * Functions (tools' `execute`, the stream function, hooks) do not cross into
+ * the file: tools are kept as their public description, and what the
+ * functions produced is recorded as the events they caused.
+ */
+import { AgentError } from "./errors.js";
+import { toolSpec } from "./tools.js";
+import type { AgentTool } from "./types.js";
+
+/** The format version this library writes and reads. */
+export const RUN_LOG_VERSION = 1;
+
+/** First line of a recording: the agent's state when recording began. */
+export type RunLogHeader = { kind: "tinyagent-run"; version: number; t: number; value: unknown; context: Record<string, unknown> };
+
+/**
+ * An event a machine of the run received. `to` and `from` are actor paths:
+ * "root" for the agent machine, a child's id (`tool-1-0`, `model`, `decision`),
+ * or `parent/child` below that; `from` is null for events sent from outside.
+ */
+export type RunLogEvent = { kind: "event"; t: number; to: string; from: string | null; event: { type: string; [key: string]: unknown } };
+
+/** A reading of the machine's clock (see `actorNow`), in the order the machine read it. */
+export type RunLogClock = { kind: "clock"; t: number };
+
+/** One line of a recording after the header. */
+export type RunLogEntry = RunLogEvent | RunLogClock;
+
+/** A recording that cannot be read or replayed; `line` is 1-based. */
+export class RecordingError extends AgentError {
+  constructor(
+    /** The line of the recording at fault (1-based). */
+    readonly line: number,
+    message: string,
+  ) {
+    super("invalid-input", `Recording line ${line}: ${message}`);
+  }
+}
+
+const SECRET_KEYS = /^(apikey|authorization|x-api-key)$/i;
+
+function isTool(value: object): value is AgentTool {
+  const candidate = value as Partial<AgentTool>;
+  return typeof candidate.execute === "function" && typeof candidate.name === "string" && "parameters" in candidate;
+}
+
+/** What a recording keeps of a tool: its public description and the settings the tool-call machine reads. */
+function describeTool(tool: AgentTool): Record<string, unknown> {
+  const rule = tool.requiresApproval;
+  return {
+    ...toolSpec(tool),
+    label: tool.label,
+    requiresApproval: typeof rule === "function" ? "function" : rule,
+    timeoutMs: tool.timeoutMs,
+  };
+}
+
+function replacer(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === "function") return undefined;
+  if (SECRET_KEYS.test(key) && typeof value === "string") return "[redacted]";
+  if (typeof value === "number" && !Number.isFinite(value)) return { $number: String(value) };
+  if (value instanceof Error) return { $error: { name: value.name, message: value.message } };
+  if (value && typeof value === "object" && isTool(value)) return describeTool(value);
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    if (typeof record.$number === "string" && Object.keys(record).length === 1) return Number(record.$number);
+    const error = record.$error as { name?: string; message?: string } | undefined;
+    if (error && Object.keys(record).length === 1) {
+      const revived = new Error(error.message ?? "");
+      if (error.name) revived.name = error.name;
+      return revived;
+    }
+  }
+  return value;
+}
+
+/** Serialises a value as a recording does: no functions, tools described, secrets redacted. */
+export function encodeRunValue(value: unknown): string {
+  return JSON.stringify(value, replacer);
+}
+
+/** Reads what {@link encodeRunValue} wrote (restores non-finite numbers and errors). */
+export function decodeRunValue(text: string): unknown {
+  return JSON.parse(text, reviver);
+}
+
+/** A value as it reads back from a recording: the form in which live and replayed snapshots compare. */
+export function normalizeRunValue<T>(value: T): T {
+  return decodeRunValue(encodeRunValue(value) ?? "null") as T;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Splits a recording's text into lines, dropping a trailing empty line. */
+export function splitRunLog(text: string): string[] {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+
+/** Parses and checks a recording's header (line 1). */
+export function parseRunHeader(line: string | undefined): RunLogHeader {
+  if (line === undefined || line.trim() === "") throw new RecordingError(1, "the recording is empty; expected a tinyagent-run header.");
+  const header = parseLine(line, 1);
+  if (header.kind !== "tinyagent-run") {
+    throw new RecordingError(1, `expected a header with "kind":"tinyagent-run", got ${JSON.stringify(header.kind)}. Is this a tinyagent recording?`);
+  }
+  if (header.version !== RUN_LOG_VERSION) {
+    throw new RecordingError(1, `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads version ${RUN_LOG_VERSION}.`);
+  }
+  if (!isObject(header.context) || typeof header.t !== "number") {
+    throw new RecordingError(1, "the header lacks the agent's starting context or its time (t).");
+  }
+  return header as unknown as RunLogHeader;
+}
+
+/** Parses and checks one line after the header; `lineNumber` is 1-based, for errors. */
+export function parseRunEntry(line: string, lineNumber: number): RunLogEntry {
+  const entry = parseLine(line, lineNumber);
+  if (typeof entry.t !== "number") throw new RecordingError(lineNumber, `the entry has no time "t": ${preview(line)}`);
+  if (entry.kind === "clock") return entry as unknown as RunLogClock;
+  if (entry.kind !== "event") {
+    throw new RecordingError(lineNumber, `unknown entry kind ${JSON.stringify(entry.kind)}; expected "event" or "clock".`);
+  }
+  const event = entry.event;
+  if (!isObject(event) || typeof event.type !== "string" || typeof entry.to !== "string") {
+    throw new RecordingError(lineNumber, `an event entry needs "to" and an "event" with a "type": ${preview(line)}`);
+  }
+  return entry as unknown as RunLogEvent;
+}
+
+function parseLine(line: string, lineNumber: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = decodeRunValue(line);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new RecordingError(lineNumber, `not valid JSON (${why}); the file may be truncated: ${preview(line)}`);
+  }
+  if (!isObject(value)) throw new RecordingError(lineNumber, `expected a JSON object, got ${preview(line)}`);
+  return value;
+}
+
+function preview(line: string): string {
+  return line.length > 80 ? `${line.slice(0, 80)}…` : line;
+}

@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  Agent,
+  RecordingError,
+  defineTool,
+  recordRun,
+  replayRun,
+  traceRun,
+  type AgentOptions,
+  type AgentTool,
+  type RunStep,
+} from "../src/index.js";
+import { createFauxProvider, type FauxScript } from "../src/testing.js";
+import { deferred, expectValidTranscript, until } from "./helpers/transcript.js";
+
+const add = defineTool({
+  name: "add",
+  description: "Adds two numbers.",
+  parameters: z.object({ a: z.number(), b: z.number() }),
+  async execute(_id, { a, b }, _signal, onUpdate) {
+    onUpdate({ content: [{ type: "text", text: "adding…" }] });
+    await new Promise((resolve) => setTimeout(resolve, a));
+    return { content: [{ type: "text", text: String(a + b) }], details: { sum: a + b } };
+  },
+});
+
+/** A tool that waits for its gate (or its signal). */
+function gated(name = "gate", extra: Partial<AgentTool> = {}) {
+  const gate = deferred();
+  const started: string[] = [];
+  const tool: AgentTool = {
+    name,
+    description: "waits",
+    parameters: { type: "object", properties: {} },
+    async execute(id, _args, signal) {
+      started.push(id);
+      await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
+      return { content: [{ type: "text", text: "released" }] };
+    },
+    ...extra,
+  };
+  return { tool, gate, started };
+}
+
+/** Runs `drive` on a fresh faux agent while recording it and tracing its live steps. */
+async function recordScenario(script: FauxScript, options: AgentOptions, drive: (agent: Agent) => Promise<unknown>) {
+  const faux = createFauxProvider(script);
+  const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, ...options });
+  agent.setSystemPrompt("Be brief.");
+  const live: RunStep[] = [];
+  const recording = recordRun(agent);
+  const stopTrace = traceRun(agent.actor, (step) => live.push(step));
+  await drive(agent);
+  await agent.waitForIdle();
+  stopTrace();
+  recording.stop();
+  expectValidTranscript(agent.state.messages);
+  return { agent, live, recording };
+}
+
+/** Everything of a step but its time (a replay reports recorded times). */
+const untimed = (steps: RunStep[]) => steps.map(({ t: _t, ...step }) => step);
+
+async function expectReplayMatches(scenario: ReturnType<typeof recordScenario>) {
+  const { live, recording, agent } = await scenario;
+  const replay = replayRun(recording.text());
+  expect(replay.steps.length).toBe(live.length);
+  for (let i = 0; i < live.length; i++) expect(untimed([replay.steps[i]!]), `step ${i}`).toEqual(untimed([live[i]!]));
+  // The replayed transcript is the live one, timestamps included.
+  expect(replay.steps.at(-1)!.context.messages).toEqual(JSON.parse(JSON.stringify(agent.state.messages)));
+  return { replay, live, recording };
+}
+
+describe("record and replay", () => {
+  it("a text run: every replayed snapshot deep-equals the live one", async () => {
+    const { replay, recording } = await expectReplayMatches(
+      recordScenario([{ thinking: "hmm", text: "Hello there, how are you?" }], {}, (agent) => agent.prompt("hi")),
+    );
+    const header = JSON.parse(recording.lines[0]!);
+    expect(header).toMatchObject({ kind: "tinyagent-run", version: 1, value: "idle" });
+    expect(replay.steps.map((s) => s.event.type)).toContain("model.events");
+    expect(replay.events.map((e) => e.type).at(-1)).toBe("agent_end");
+    expect(replay.steps.map((s) => s.value)).toContain("streaming");
+  });
+
+  it("parallel tools with updates, over two turns", async () => {
+    const { replay, recording } = await expectReplayMatches(
+      recordScenario(
+        [
+          { toolCalls: [{ name: "add", arguments: { a: 5, b: 1 } }, { name: "add", arguments: { a: 1, b: 2 } }, { name: "nope", arguments: {} }] },
+          { text: "6 and 3" },
+        ],
+        { tools: [add] },
+        (agent) => agent.prompt("add"),
+      ),
+    );
+    const types = replay.steps.map((s) => `${s.actor}:${s.event.type}`);
+    expect(types).toContain("tool-1-0:update");
+    expect(types).toContain("root:tool.done");
+    expect(Object.keys(replay.steps.at(-1)!.toolCalls)).toEqual(["tool-1-0", "tool-1-1", "tool-1-2"]);
+    expect(replay.steps.at(-1)!.toolCalls["tool-1-0"]).toEqual({ value: "done", status: "done" });
+    // Tool results were recorded, not executed again: the replay has no tool to run.
+    expect(recording.text()).not.toContain("execute");
+  });
+
+  it("steering, approval and a tool timeout (a timer firing)", async () => {
+    const slow = gated("slow", { timeoutMs: 5 });
+    const careful = gated("careful", { requiresApproval: true });
+    const { recording } = await expectReplayMatches(
+      recordScenario(
+        [{ toolCalls: [{ name: "slow", arguments: {} }, { name: "careful", arguments: {} }] }, { text: "steered" }],
+        { tools: [slow.tool, careful.tool] },
+        async (agent) => {
+          const run = agent.prompt("go");
+          await until(() => agent.state.pendingToolCalls.size === 2 && agent.actor.getSnapshot().context.pendingToolCalls.some((c) => c.status === "awaitingApproval"));
+          agent.steer("also this");
+          const waiting = agent.actor.getSnapshot().context.pendingToolCalls.find((c) => c.status === "awaitingApproval")!;
+          agent.approve(waiting.toolCallId);
+          careful.gate.resolve();
+          return run;
+        },
+      ),
+    );
+    expect(recording.text()).toContain('"type":"xstate.after.');
+    expect(recording.text()).toContain('"type":"agent.approve"');
+    expect(recording.text()).toContain('"type":"agent.steer"');
+  });
+
+  it("a provider error and an abort mid-batch", async () => {
+    const { tool } = gated();
+    const { replay } = await expectReplayMatches(
+      recordScenario(
+        [{ text: "partial", error: "upstream exploded" }, { toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }],
+        { tools: [tool], toolExecution: "sequential", maxTurns: Number.POSITIVE_INFINITY },
+        async (agent) => {
+          await agent.prompt("first");
+          const run = agent.prompt("second");
+          await until(() => agent.state.pendingToolCalls.size > 0);
+          agent.abort();
+          return run;
+        },
+      ),
+    );
+    const last = replay.steps.at(-1)!.context as { error: string; maxTurns: number };
+    expect(last.error).toBe("Aborted by the user.");
+    expect(last.maxTurns).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("an abort while streaming", async () => {
+    const hold = deferred();
+    await expectReplayMatches(
+      recordScenario([{ text: "never finished", hold: hold.promise }], {}, async (agent) => {
+        const run = agent.prompt("hi");
+        await until(() => agent.state.streamMessage !== null);
+        agent.abort();
+        return run;
+      }),
+    );
+  });
+
+  it("redacts API keys and refuses to start mid-run", async () => {
+    const hold = deferred();
+    const faux = createFauxProvider([{ text: "x", hold: hold.promise }]);
+    const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, streamOptions: { apiKey: "sk-secret" } });
+    const recording = recordRun(agent);
+    expect(recording.lines[0]).not.toContain("sk-secret");
+    const run = agent.prompt("hi");
+    expect(() => recordRun(agent)).toThrow(/start recording while it is idle/);
+    agent.abort();
+    await run;
+    recording.stop();
+  });
+});
+
+describe("bad recordings", () => {
+  const good = async () => (await recordScenario([{ text: "ok" }], {}, (agent) => agent.prompt("hi"))).recording.lines;
+
+  it("a truncated file names its last line", async () => {
+    const lines = await good();
+    const text = lines.join("\n").slice(0, -10);
+    expect(() => replayRun(text)).toThrow(RecordingError);
+    expect(() => replayRun(text)).toThrow(new RegExp(`^Recording line ${lines.length}: not valid JSON .*truncated`));
+  });
+
+  it("an unknown event names its line", async () => {
+    const lines = [...(await good())];
+    lines.splice(2, 0, JSON.stringify({ kind: "event", t: 1, to: "root", from: null, event: { type: "agent.dance" } }));
+    expect(() => replayRun(lines)).toThrow('Recording line 3: unknown event "agent.dance" for actor "root"');
+  });
+
+  it("a wrong version or a foreign file names line 1", async () => {
+    const lines = [...(await good())];
+    lines[0] = lines[0]!.replace('"version":1', '"version":99');
+    expect(() => replayRun(lines)).toThrow("Recording line 1: unsupported recording version 99; this tinyagent reads version 1.");
+    expect(() => replayRun('{"hello":1}\n')).toThrow(/^Recording line 1: expected a header/);
+    expect(() => replayRun("")).toThrow("Recording line 1: the recording is empty");
+  });
+
+  it("a recording that does not match the machine is caught where it diverges", async () => {
+    const lines = (await good()).filter((line) => !line.startsWith('{"kind":"clock"'));
+    const withToolDone = [...lines, JSON.stringify({ kind: "event", t: 1, to: "root", from: "tool-1-0", event: { type: "tool.done" } })];
+    expect(() => replayRun(withToolDone)).toThrow(`Recording line ${withToolDone.length}: the replay diverged`);
+  });
+});
