@@ -9,6 +9,7 @@ import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { streamOpenRouter } from "../adapters/openrouter.js";
 import { agentMachine, type AgentActor, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
 import { AgentError } from "./errors.js";
+import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, userMessage } from "./messages.js";
 import { checkTools } from "./tools.js";
 import type {
@@ -242,6 +243,20 @@ export class Agent {
   reject(toolCallId: string, reason?: string): void {
     this.assertAwaitingApproval(toolCallId);
     this.actor.send({ type: "agent.reject", toolCallId, reason });
+  }
+
+  /**
+   * This agent as a tool of another agent. Each call runs a fresh transcript
+   * with this agent's current settings; the child's events arrive as the
+   * parent's `tool_execution_update` (`details.event`), its final text is the
+   * result, and aborting the parent (the tool's signal) aborts the child.
+   * @example
+   * const coordinator = new Agent({ model, tools: [researcher.asTool({ name: "research", description: "Finds facts" })] });
+   */
+  asTool<TArgs = { prompt: string }>(
+    options: AgentAsToolOptions<TArgs>,
+  ): AgentTool<TArgs, AgentToolUpdateDetails | AgentToolResultDetails> {
+    return agentAsTool(() => this.context, options);
   }
 
   /** Resolves when no run is active. */

@@ -53,6 +53,12 @@ export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapt
 export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
 export type { ProxyModelOptions } from "../adapters/proxy-client.js";
 export { machineToMermaid } from "./diagram.js";
+export { agentLogic } from "./agent-logic.js";
+export type { AgentLogic, AgentLogicInput } from "./agent-logic.js";
+export { agentMachineInput } from "./agent-input.js";
+export type { PromptInput } from "./agent-input.js";
+export { recordRun } from "./record.js";
+export type { RecordRunOptions, RunRecording } from "./record.js";
 export { replayRun } from "./replay.js";
 export type { RunReplay } from "./replay.js";
 export { traceRun } from "./run-trace.js";

@@ -1,0 +1,68 @@
+/**
+ * From the flat options users write (`new Agent(options)`, `agentLogic`'s
+ * input) to the agent machine's input: hooks gathered, session id moved into
+ * the stream options, the default provider filled in. One mapping, so an
+ * agent built either way behaves the same.
+ */
+import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
+import { streamOpenRouter } from "../adapters/openrouter.js";
+import type { AgentMachineInput } from "../machines/agent.machine.js";
+import type { AgentOptions } from "./agent.js";
+import { AgentError } from "./errors.js";
+import { userMessage } from "./messages.js";
+import { checkTools } from "./tools.js";
+import type { AgentHooks, AgentMessage, StreamFn, StreamOptions } from "./types.js";
+
+const HOOK_NAMES = [
+  "beforeToolCall",
+  "afterToolCall",
+  "shouldStopAfterTurn",
+  "transformContext",
+  "convertToLlm",
+  "getApiKey",
+] as const satisfies readonly (keyof AgentHooks)[];
+
+/** The default provider: OpenRouter's flavour for its models, plain OpenAI-compatible for the rest. */
+export const defaultStreamFn: StreamFn = (model, context, options) =>
+  model.provider === "openrouter" ? streamOpenRouter(model, context, options) : streamOpenAICompatible(model, context, options);
+
+/**
+ * The agent machine's input for agent options (tools are checked first).
+ * @example
+ * const actor = createActor(agentMachine, { input: agentMachineInput({ model, tools: [sum] }) });
+ */
+export function agentMachineInput(options: Omit<AgentOptions, "inspect">): AgentMachineInput {
+  if (options.tools) checkTools(options.tools);
+  const hooks: AgentHooks = {};
+  for (const name of HOOK_NAMES) if (options[name]) (hooks as Record<string, unknown>)[name] = options[name];
+  const streamOptions: StreamOptions = { ...options.streamOptions };
+  if (options.sessionId !== undefined) streamOptions.sessionId = options.sessionId;
+  return {
+    streamFn: options.streamFn ?? defaultStreamFn,
+    systemPrompt: options.systemPrompt,
+    model: options.model,
+    tools: options.tools,
+    messages: options.messages,
+    hooks,
+    toolExecution: options.toolExecution,
+    maxTurns: options.maxTurns,
+    steeringMode: options.steeringMode,
+    followUpMode: options.followUpMode,
+    streamOptions,
+  };
+}
+
+/** What a prompt may be: text, one message, or several. */
+export type PromptInput = string | AgentMessage | AgentMessage[];
+
+/** The messages of a prompt; throws {@link AgentError} for anything that is not text or messages. */
+export function promptMessages(input: PromptInput): AgentMessage[] {
+  if (typeof input === "string") return [userMessage(input)];
+  const messages = Array.isArray(input) ? input : [input];
+  for (const message of messages) {
+    if (!message || typeof message !== "object" || typeof (message as { role?: unknown }).role !== "string") {
+      throw new AgentError("invalid-input", `A prompt is a string, a message with a "role", or an array of them; got ${String(message)}.`);
+    }
+  }
+  return messages;
+}
