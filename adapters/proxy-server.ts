@@ -91,6 +91,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   }
 
   async function parseRequest(req: IncomingMessage): Promise<{ request: ProxyRequest; model: Model }> {
+    // Form, multipart, XML… bodies are refused before reading. text/plain stays accepted: it is what
+    // fetch() sends for a string body when the caller sets no Content-Type.
+    const mediaType = req.headers["content-type"]?.split(";")[0]!.trim().toLowerCase();
+    if (mediaType && mediaType !== "application/json" && mediaType !== "text/plain" && !mediaType.endsWith("+json")) {
+      throw new HttpRejection(415, `Send the request body as JSON (Content-Type: application/json), not ${mediaType}.`);
+    }
     const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
     let json: unknown;
     try {
@@ -177,7 +183,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const reject = (r: HttpRejection) => {
       const extra: Record<string, string> = r.status === 401 ? { "WWW-Authenticate": "Bearer" } : {};
       // After a refused upload the rest of the body is not read: close the connection.
-      if (r.status === 413 || r.status === 408) extra.Connection = "close";
+      if (r.status === 413 || r.status === 408 || r.status === 415) extra.Connection = "close";
       sendJson(res, r.status, { error: r.message, ...r.extra }, { ...cors, ...extra });
     };
     if (req.method === "OPTIONS" && options.cors) {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { connect } from "node:net";
 import { Observable } from "rxjs";
 import { streamProxy } from "../src/proxy.js";
@@ -151,5 +151,95 @@ describe("the upstream key", () => {
     const events = await collect(streamProxy(model, context));
     expect(JSON.stringify(events)).not.toContain(KEY);
     expect(finalOf(events).errorMessage).toBe("Invalid API key: [redacted]");
+  });
+});
+
+describe("hostile input", () => {
+  /** `depth` nested arrays or objects, built as text (JSON.stringify would overflow first). */
+  const deepArray = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+  const deepObject = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+
+  /** After every attack the proxy still streams a normal request and holds no stream. */
+  async function expectStillServing(url: string, proxy: { activeStreams: number }) {
+    const ok = await post(url);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('"type":"done"');
+    await vi.waitFor(() => expect(proxy.activeStreams).toBe(0));
+  }
+
+  it("deeply nested JSON is refused or contained, never a crash", async () => {
+    // Like every real adapter, this upstream serialises the context (which overflows the stack here).
+    const faux = createFauxProvider(() => ({ text: "ok" }));
+    const serialising: StreamFn = (model, ctx, options) => (JSON.stringify(ctx), faux.streamFn(model, ctx, options));
+    const { url, proxy } = await startProxy({ upstream: serialising });
+    // 300k levels of arrays as the whole body: valid JSON, wrong shape.
+    const top = await post(url, { body: deepArray(300_000) });
+    expect(top.status).toBe(400);
+    expect(JSON.parse(top.text).error).toMatch(/^Invalid request body/);
+    // 200k levels where the schema takes anything (tool parameters): the upstream's failure comes back as a terminal error event.
+    const tools = `[{"name":"t","description":"d","parameters":${deepObject(200_000)}}]`;
+    const inTools = await post(url, { body: `{"model":{"id":"${fauxModel().id}"},"context":{"messages":[{"role":"user","content":"hi","timestamp":1}],"tools":${tools}}}` });
+    expect(inTools.status).toBe(200);
+    expect(inTools.text).toMatch(/^data: \{"type":"error","reason":"error","errorMessage":"Upstream failed: Maximum call stack size exceeded"/);
+    await expectStillServing(url, proxy);
+  });
+
+  it("refuses form, multipart and other non-JSON content types (415) before reading the body", async () => {
+    const { url, proxy } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn });
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "image/png"]) {
+      const reply = await post(url, { headers: { ...auth, "Content-Type": type } });
+      expect(reply.status, type).toBe(415);
+      expect(JSON.parse(reply.text).error).toBe(`Send the request body as JSON (Content-Type: application/json), not ${type.split(";")[0]}.`);
+    }
+    expect((await post(url, { headers: { ...auth, "Content-Type": "application/json; charset=utf-8" } })).status).toBe(200);
+    // fetch() labels a string body text/plain when the caller sets no type: still JSON, still served.
+    expect((await post(url, { headers: { Authorization: auth.Authorization } })).status).toBe(200);
+    expect((await post(url, { headers: { ...auth, "Content-Type": "application/vnd.api+json" } })).status).toBe(200);
+    await expectStillServing(url, proxy);
+  });
+
+  it("missing, empty, wrong-scheme and near-miss tokens are all 401, with the key nowhere", async () => {
+    const { url, proxy } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn });
+    const attempts = ["", "Bearer", "Bearer ", `Basic ${TOKEN}`, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Bearer ${KEY}`, `Token ${TOKEN}`];
+    for (const authorization of attempts) {
+      const reply = await post(url, { headers: { "Content-Type": "application/json", ...(authorization ? { Authorization: authorization } : {}) } });
+      expect(reply.status, authorization).toBe(401);
+      expect(reply.text).not.toContain(KEY);
+    }
+    await expectStillServing(url, proxy);
+  });
+
+  it("a slowloris body (a byte every 20 ms, never finished) gets 408 at the body timeout and its socket closed", async () => {
+    const { url, proxy } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn, bodyTimeoutMs: 200 });
+    const { port } = new URL(url);
+    const started = performance.now();
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write(`POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`),
+      );
+      const drip = setInterval(() => socket.writable && socket.write("{"), 20);
+      let received = "";
+      socket.on("data", (d) => (received += d.toString()));
+      socket.on("close", () => {
+        clearInterval(drip);
+        resolve(received);
+      });
+      socket.on("error", (error) => {
+        clearInterval(drip);
+        // A reset after the 408 was written still counts as closed by the server.
+        received ? resolve(received) : reject(error);
+      });
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+    expect(performance.now() - started).toBeLessThan(2000);
+    await expectStillServing(url, proxy);
+  });
+
+  it("oversized bodies, eight at once: all 413, the server unharmed", async () => {
+    const { url, proxy } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn, maxBodyBytes: 64 * 1024 });
+    const big = "x".repeat(1024 * 1024);
+    const replies = await Promise.all(Array.from({ length: 8 }, () => post(url, { body: big })));
+    expect(replies.map((r) => r.status)).toEqual(Array(8).fill(413));
+    await expectStillServing(url, proxy);
   });
 });
