@@ -67,3 +67,16 @@ export { RUN_LOG_VERSION, RecordingError } from "./run-log.js";
 export type { RunLogClock, RunLogEntry, RunLogEvent, RunLogHeader } from "./run-log.js";
 export { agentAsTool } from "./agent-tool.js";
 export type { AgentAsToolOptions, AgentToolResultDetails, AgentToolUpdateDetails } from "./agent-tool.js";
+export {
+  selectError,
+  selectIsAwaitingApproval,
+  selectIsBusy,
+  selectPendingApprovals,
+  selectPendingToolCalls,
+  selectStateName,
+  selectStreamingText,
+  selectStreamingThinking,
+  selectTranscript,
+  selectUsage,
+} from "./selectors.js";
+export type { AgentSnapshotLike, AgentStateName } from "./selectors.js";
