@@ -1,0 +1,133 @@
+/**
+ * One run as the viewer page shows it: a list of compact steps (state, tool
+ * calls, usage, streaming message, transcript changes, events), fed live by
+ * {@link traceRun} or at once by {@link replayRun}. The transcript is sent as
+ * changes (`keep` the first n messages, `add` these) so a long run stays small.
+ */
+import type { StateValue } from "xstate";
+import type { RunStep, ToolCallActorState } from "../run-trace.js";
+import type { AgentEvent, AgentMessage, AssistantMessage, Usage } from "../types.js";
+
+/** A tool-call actor on the page: its state and which call it runs. */
+export type ViewToolCall = ToolCallActorState & { toolName?: string; args?: unknown };
+
+/** One step as the page gets it. */
+export type ViewStep = {
+  i: number;
+  t: number;
+  actor: string;
+  type: string;
+  detail: string;
+  value: StateValue;
+  toolCalls: Record<string, ViewToolCall>;
+  usage: Usage | undefined;
+  error: string | undefined;
+  streamMessage: AssistantMessage | null;
+  messages: { keep: number; add: AgentMessage[] };
+  emitted: { type: string; detail: string }[];
+};
+
+/** What the page lists of a session. */
+export type SessionInfo = { id: string; title: string; mode: "live" | "recorded"; steps: number };
+
+function preview(value: unknown, max = 140): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function eventDetail(event: RunStep["event"]): string {
+  if (event.type === "model.events") {
+    const events = event.events as { type: string; delta?: string; reason?: string }[];
+    const deltas = events.map((e) => e.delta ?? "").join("");
+    const kinds = [...new Set(events.map((e) => e.type))].join(", ");
+    return preview(deltas ? `${kinds}: ${deltas}` : kinds);
+  }
+  const { type: _type, ...rest } = event;
+  return Object.keys(rest).length ? preview(rest) : "";
+}
+
+function emittedDetail(event: AgentEvent): string {
+  switch (event.type) {
+    case "message_update": {
+      const update = event.assistantMessageEvent;
+      return "delta" in update ? `${update.type} ${preview(update.delta, 60)}` : update.type;
+    }
+    case "message_start":
+    case "message_end":
+      return event.message.role;
+    case "tool_execution_start":
+      return `${event.toolName}(${preview(event.args, 60)})`;
+    case "tool_execution_update":
+    case "tool_execution_end":
+      return event.toolName;
+    default:
+      return "";
+  }
+}
+
+/** A run the viewer shows; see the module comment. */
+export class ViewerSession {
+  readonly steps: ViewStep[] = [];
+  private messages: AgentMessage[] = [];
+  private readonly toolNames = new Map<string, { toolName: string; args: unknown }>();
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    readonly mode: "live" | "recorded",
+    /** The session's recording as JSONL. */
+    readonly recording: () => string,
+  ) {}
+
+  /** Lists the session for the page. */
+  info(): SessionInfo {
+    return { id: this.id, title: this.title, mode: this.mode, steps: this.steps.length };
+  }
+
+  /** Adds a traced step; returns its compact form. */
+  add(step: RunStep): ViewStep {
+    const context = step.context as {
+      messages: AgentMessage[];
+      usage?: Usage;
+      error?: string;
+      streamMessage: AssistantMessage | null;
+      turn: number;
+      batch: { calls: { name: string; arguments: unknown }[] } | null;
+    };
+    if (context.batch) this.nameToolCalls(context.turn, context.batch.calls);
+    const toolCalls: Record<string, ViewToolCall> = {};
+    for (const [id, state] of Object.entries(step.toolCalls)) toolCalls[id] = { ...state, ...this.toolNames.get(id) };
+    const view: ViewStep = {
+      i: step.index,
+      t: step.t,
+      actor: step.actor,
+      type: step.event.type,
+      detail: eventDetail(step.event),
+      value: step.value,
+      toolCalls,
+      usage: context.usage,
+      error: context.error,
+      streamMessage: context.streamMessage,
+      messages: this.diffMessages(context.messages ?? []),
+      emitted: step.emitted.map((event) => ({ type: event.type, detail: emittedDetail(event) })),
+    };
+    this.steps.push(view);
+    return view;
+  }
+
+  private nameToolCalls(turn: number, calls: { name: string; arguments: unknown }[]) {
+    calls.forEach((call, index) => this.toolNames.set(`tool-${turn}-${index}`, { toolName: call.name, args: call.arguments }));
+  }
+
+  /** The transcript change since the previous step: messages are appended, except after a replace or reset. */
+  private diffMessages(messages: AgentMessage[]): ViewStep["messages"] {
+    const previous = this.messages;
+    let keep = 0;
+    const limit = Math.min(previous.length, messages.length);
+    // Usually only the tail changes: check the last shared message first.
+    if (limit > 0 && JSON.stringify(previous[limit - 1]) === JSON.stringify(messages[limit - 1])) keep = limit;
+    else while (keep < limit && JSON.stringify(previous[keep]) === JSON.stringify(messages[keep])) keep++;
+    this.messages = messages;
+    return { keep, add: messages.slice(keep) };
+  }
+}

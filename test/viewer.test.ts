@@ -1,0 +1,125 @@
+/**
+ * The run viewer as a person uses it: a real headless Chromium (Debian's
+ * package, driven by playwright-core; nothing downloads a browser) watches a
+ * live agent run through a tool turn, then opens its recording and scrubs back.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { z } from "zod";
+import { Agent, defineTool, startRunViewer, type RunViewer } from "../src/index.js";
+import { createFauxProvider } from "../src/testing.js";
+import { deferred, recordEvents, until } from "./helpers/transcript.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let viewer: RunViewer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  // No silent skip: without Chromium this test fails and says how to fix it.
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
+  viewer = await startRunViewer({ port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await viewer?.close();
+});
+
+/** GET with the path sent byte for byte (fetch would normalise `..`). */
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(viewer.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: "GET" }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const activeState = () => page.locator(".state.active").getAttribute("data-state");
+
+describe("run viewer", () => {
+  it("shows a live tool turn, lists its events in order, and time-travels through its recording", async () => {
+    const gate = deferred();
+    const sum = defineTool({
+      name: "sum",
+      description: "Adds numbers.",
+      parameters: z.object({ numbers: z.array(z.number()) }),
+      async execute(_id, { numbers }) {
+        await gate.promise;
+        return { content: [{ type: "text", text: String(numbers.reduce((a, b) => a + b, 0)) }] };
+      },
+    });
+    const faux = createFauxProvider([
+      { thinking: "The user wants a sum; I will use the tool.", text: "Let me add those.", toolCalls: [{ name: "sum", arguments: { numbers: [12, 30, 7] } }] },
+      { text: "12 + 30 + 7 = 49." },
+    ]);
+    const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, tools: [sum], systemPrompt: "Use tools for arithmetic." });
+    const log = recordEvents(agent);
+    viewer.attach(agent, { title: "sum agent" });
+
+    await page.goto(viewer.url);
+    await page.waitForSelector("body[data-ready]");
+    expect(await page.locator("#chart .state").count()).toBeGreaterThanOrEqual(4);
+
+    // Live: while the tool runs, the page highlights executingTools and the tool-call actor's state.
+    const run = agent.prompt("What is 12 + 30 + 7?");
+    await until(() => agent.state.pendingToolCalls.size === 1);
+    await page.waitForSelector('.state.active[data-state="executingTools"]');
+    await page.waitForSelector('.tool[data-actor="tool-1-0"] .chips span.active:text-is("running")');
+    expect(await page.locator("#transcript").innerText()).toContain("sum({\"numbers\":[12,30,7]})");
+
+    gate.resolve();
+    await run;
+    await page.waitForSelector('.state.active[data-state="idle"]');
+    await page.locator("#transcript", { hasText: "= 49." }).waitFor();
+    expect(await page.locator("#usage").innerText()).toContain("cost $");
+
+    // The timeline lists the run's agent events in the order the agent emitted them.
+    const listed = await page.locator("#timeline li.emitted").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-type")));
+    expect(listed).toEqual(log.types());
+    // Filter by type.
+    await page.selectOption("#type-filter", "tool_execution_end");
+    expect(await page.locator("#timeline li").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-type")))).toEqual(["tool_execution_end"]);
+    await page.selectOption("#type-filter", "");
+
+    // Recorded: open the run's JSONL in the page and scrub back to the tool call.
+    const recording = await rawGet("/api/sessions/live-1/recording.jsonl");
+    expect(recording.status).toBe(200);
+    await page.setInputFiles("#file", { name: "sum-run.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(recording.body) });
+    await page.waitForSelector("#mode.recorded");
+    const steps = JSON.parse((await rawGet("/api/sessions/recording-2/steps")).body) as { i: number; value: unknown; toolCalls: Record<string, { value: unknown }> }[];
+    expect(await page.locator("#scrub").getAttribute("max")).toBe(String(steps.length - 1));
+    expect(await activeState()).toBe("idle");
+    const running = steps.find((step) => JSON.stringify(step.toolCalls["tool-1-0"]?.value ?? "").includes("running"))!;
+    await page.locator("#scrub").fill(String(running.i));
+    await page.waitForSelector('.state.active[data-state="executingTools"]');
+    expect(await page.locator("#step-label").innerText()).toContain(`step ${running.i} /`);
+    expect(await page.locator("#transcript").innerText()).not.toContain("= 49.");
+    expect(await page.locator('.tool[data-actor="tool-1-0"] .chips span.active').innerText()).toBe("running");
+    mkdirSync("test/artifacts", { recursive: true });
+    await page.screenshot({ path: "test/artifacts/viewer.png" });
+  });
+
+  it("rejects a bad recording with the line at fault, and serves nothing outside its own files", async () => {
+    const response = await fetch(new URL("/api/recordings", viewer.url), { method: "POST", body: '{"kind":"tinyagent-run","version":2}\n' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/^Recording line 1: unsupported recording version 2/);
+    for (const path of ["/assets/../package.json", "/assets/%2e%2e/%2e%2e/package.json", "/..%2f..%2fpackage.json", "//etc/passwd", "/assets/..\\..\\package.json"]) {
+      const { status, body } = await rawGet(path);
+      expect(status, path).toBe(404);
+      expect(body, path).not.toContain("devDependencies");
+    }
+    expect((await rawGet("/assets/app.js")).status).toBe(200);
+  });
+});
