@@ -1,0 +1,116 @@
+/**
+ * Agents as child actors: a coordinator machine asks two specialist agents
+ * in parallel (two regions of a parallel state, each invoking `agentLogic`),
+ * then a third agent merges their answers. Stopping the coordinator stops
+ * every child run: streams cancelled, tool signals aborted, timers cleared.
+ *
+ *   npx tsx --conditions=tinyagent-source examples/multi-agent.ts
+ */
+import { assign, createActor, setup, toPromise } from "xstate";
+import { agentLogic, assistantText, type AgentLogicInput, type AgentMessage, type AssistantMessage } from "tinyagent";
+import { createFauxProvider } from "tinyagent/testing";
+
+/** The model, provider and tools the coordinator's agents share. */
+export type Team = Pick<AgentLogicInput, "model" | "streamFn" | "tools">;
+
+const OPTIMIST = "You are an optimist. Give the strongest case for, in one sentence.";
+const SKEPTIC = "You are a skeptic. Give the strongest case against, in one sentence.";
+const EDITOR = "You are an editor. Merge the two views into one balanced recommendation.";
+
+function finalText(messages: AgentMessage[]): string {
+  const last = messages.findLast((m): m is AssistantMessage => m.role === "assistant");
+  return assistantText(last);
+}
+
+/** A coordinator for `question`: optimist ∥ skeptic → editor; its output is the editor's answer. */
+export function createCoordinator(team: Team) {
+  return setup({
+    types: {
+      input: {} as { question: string },
+      context: {} as { question: string; views: { optimist?: string; skeptic?: string }; answer: string },
+      output: {} as string,
+    },
+    actors: { agent: agentLogic },
+  }).createMachine({
+    id: "coordinator",
+    context: ({ input }) => ({ question: input.question, views: {}, answer: "" }),
+    initial: "consulting",
+    states: {
+      consulting: {
+        type: "parallel",
+        onDone: "merging",
+        states: {
+          optimist: {
+            initial: "working",
+            states: {
+              working: {
+                invoke: {
+                  src: "agent",
+                  input: ({ context }) => ({ ...team, systemPrompt: OPTIMIST, prompt: context.question }),
+                  onDone: {
+                    target: "answered",
+                    actions: assign({ views: ({ context, event }) => ({ ...context.views, optimist: finalText(event.output) }) }),
+                  },
+                },
+              },
+              answered: { type: "final" },
+            },
+          },
+          skeptic: {
+            initial: "working",
+            states: {
+              working: {
+                invoke: {
+                  src: "agent",
+                  input: ({ context }) => ({ ...team, systemPrompt: SKEPTIC, prompt: context.question }),
+                  onDone: {
+                    target: "answered",
+                    actions: assign({ views: ({ context, event }) => ({ ...context.views, skeptic: finalText(event.output) }) }),
+                  },
+                },
+              },
+              answered: { type: "final" },
+            },
+          },
+        },
+      },
+      merging: {
+        invoke: {
+          src: "agent",
+          input: ({ context }) => ({
+            ...team,
+            systemPrompt: EDITOR,
+            prompt: `Question: ${context.question}\nFor: ${context.views.optimist}\nAgainst: ${context.views.skeptic}`,
+          }),
+          onDone: { target: "done", actions: assign({ answer: ({ event }) => finalText(event.output) }) },
+        },
+      },
+      done: { type: "final" },
+    },
+    output: ({ context }) => context.answer,
+  });
+}
+
+/** The faux model's replies, by role (a real model would write these). */
+export const teamModel = createFauxProvider(
+  (context) => ({
+    chunkDelayMs: 5,
+    chunkSize: 8,
+    text: context.systemPrompt === OPTIMIST
+      ? "Rewriting it in Rust removes a whole class of memory bugs."
+      : context.systemPrompt === SKEPTIC
+        ? "A rewrite stalls features for months and brings new bugs."
+        : "Rewrite the parsing module first, where memory bugs cluster, and keep shipping features.",
+  }),
+);
+
+if (process.argv[1]?.endsWith("multi-agent.ts")) {
+  const coordinator = createActor(createCoordinator({ model: teamModel.model, streamFn: teamModel.streamFn }), {
+    input: { question: "Should we rewrite our C service in Rust?" },
+  });
+  coordinator.subscribe((snapshot) => console.log("coordinator:", JSON.stringify(snapshot.value)));
+  const answer = await toPromise(coordinator.start());
+  console.log(`optimist: ${coordinator.getSnapshot().context.views.optimist}`);
+  console.log(`skeptic:  ${coordinator.getSnapshot().context.views.skeptic}`);
+  console.log(`answer:   ${answer}`);
+}
