@@ -3,12 +3,15 @@
  * package, driven by playwright-core; nothing downloads a browser) watches a
  * live agent run through a tool turn, then opens its recording and scrubs back.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { z } from "zod";
-import { Agent, defineTool, startRunViewer, type RunViewer } from "../src/index.js";
+import { Agent, defineTool, recordRun, startRunViewer, type RunViewer } from "../src/index.js";
+import { runCli } from "../src/cli-main.js";
 import { createFauxProvider } from "../src/testing.js";
 import { deferred, recordEvents, until } from "./helpers/transcript.js";
 
@@ -45,6 +48,9 @@ function rawGet(path: string): Promise<{ status: number; body: string }> {
     req.end();
   });
 }
+
+/** A DOM element as seen from Node (the test's tsconfig has no DOM types). */
+type Attributed = { getAttribute(name: string): string | null };
 
 const activeState = () => page.locator(".state.active").getAttribute("data-state");
 
@@ -86,11 +92,11 @@ describe("run viewer", () => {
     expect(await page.locator("#usage").innerText()).toContain("cost $");
 
     // The timeline lists the run's agent events in the order the agent emitted them.
-    const listed = await page.locator("#timeline li.emitted").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-type")));
+    const listed = await page.locator("#timeline li.emitted").evaluateAll((rows) => (rows as unknown as Attributed[]).map((row) => row.getAttribute("data-type")));
     expect(listed).toEqual(log.types());
     // Filter by type.
     await page.selectOption("#type-filter", "tool_execution_end");
-    expect(await page.locator("#timeline li").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-type")))).toEqual(["tool_execution_end"]);
+    expect(await page.locator("#timeline li").evaluateAll((rows) => (rows as unknown as Attributed[]).map((row) => row.getAttribute("data-type")))).toEqual(["tool_execution_end"]);
     await page.selectOption("#type-filter", "");
 
     // Recorded: open the run's JSONL in the page and scrub back to the tool call.
@@ -121,5 +127,35 @@ describe("run viewer", () => {
       expect(body, path).not.toContain("devDependencies");
     }
     expect((await rawGet("/assets/app.js")).status).toBe(200);
+  });
+});
+
+describe("tinyagent view (the command)", () => {
+  it("serves a recording given on the command line, and names the bad line of a broken one", async () => {
+    const faux = createFauxProvider([{ text: "recorded hello" }]);
+    const agent = new Agent({ model: faux.model, streamFn: faux.streamFn });
+    const recording = recordRun(agent);
+    await agent.prompt("hi");
+    const dir = mkdtempSync(join(tmpdir(), "tinyagent-view-"));
+    writeFileSync(join(dir, "run.jsonl"), recording.text());
+    writeFileSync(join(dir, "broken.jsonl"), recording.text().slice(0, -5));
+    const said: string[] = [];
+    const output = { log: (text: string) => said.push(text), error: (text: string) => said.push(text) };
+
+    const good = await runCli(["view", join(dir, "run.jsonl"), "--port", "0"], output);
+    try {
+      expect(said[0]).toBe(`tinyagent run viewer: ${good.viewer!.url} (run.jsonl) — Ctrl-C to stop`);
+      const sessions = (await (await fetch(new URL("/api/sessions", good.viewer!.url))).json()) as { title: string; mode: string; steps: number }[];
+      expect(sessions).toMatchObject([{ title: "run.jsonl", mode: "recorded" }]);
+      expect(sessions[0]!.steps).toBeGreaterThan(2);
+    } finally {
+      await good.viewer?.close();
+    }
+
+    const bad = await runCli(["view", join(dir, "broken.jsonl"), "--port", "0"], output);
+    expect(bad).toEqual({ exitCode: 1 });
+    expect(said[1]).toMatch(/^tinyagent view: cannot open .*broken\.jsonl: Recording line \d+: not valid JSON/);
+    expect(await runCli(["serve"], output)).toEqual({ exitCode: 2 });
+    expect(said[2]).toBe("usage: tinyagent view [run.jsonl] [--port 4477] [--host 127.0.0.1]");
   });
 });
