@@ -3,9 +3,10 @@
  * HTTP adapter. Without OPENROUTER_API_KEY the model is tinyagent's built-in
  * scripted model, served on a loopback SSE endpoint; with it, a real model
  * (TINYAGENT_MODEL, default openai/gpt-4o-mini) on OpenRouter.
+ * `npm run demo -- --view` also streams the run into the run viewer and prints its URL.
  */
 import { z } from "zod";
-import { Agent, defineTool, openRouterModel, type AgentEvent, type Model } from "tinyagent";
+import { Agent, defineTool, openRouterModel, startRunViewer, type AgentEvent, type Model } from "tinyagent";
 import { startFauxServer } from "tinyagent/testing";
 
 const color = (code: number) => (text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -38,6 +39,9 @@ const model: Model = server ? server.model : openRouterModel(process.env.TINYAGE
 console.log(dim(`model: ${model.id} via ${model.baseUrl}${server ? " (built-in scripted model on loopback)" : ""}\n`));
 
 const agent = new Agent({ model, tools: [sum, getTime] });
+const viewer = process.argv.includes("--view") ? await startRunViewer({ port: Number(process.env.TINYAGENT_VIEW_PORT ?? 4477) }) : undefined;
+viewer?.attach(agent, { title: "demo" });
+if (viewer) console.log(green(`run viewer: ${viewer.url}\n`));
 agent.setSystemPrompt("You are a helpful assistant. Use tools for arithmetic and the time. Be brief.");
 
 // States, as the machine moves between them.
@@ -73,3 +77,7 @@ console.log(
   dim(`\n\nusage: ${usage.input} in / ${usage.output} out tokens, $${usage.cost.total.toFixed(6)}; ${agent.state.messages.length} messages`),
 );
 await server?.close();
+if (viewer) {
+  console.log(green(`\nrun viewer still open at ${viewer.url} (scrub the slider to replay) — Ctrl-C to quit`));
+  process.once("SIGINT", () => void viewer.close());
+}
