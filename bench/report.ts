@@ -1,0 +1,119 @@
+/**
+ * Turns a {@link BenchReport} into the printed tables and the target checks.
+ * Ratios are this row's time over the column's system's time on the same
+ * workload in the same run (below 1 = faster), so machine drift cancels out.
+ */
+import type { BenchReport } from "./harness.js";
+import type { Measurement } from "./harness.js";
+import { SYSTEMS } from "./systems/index.js";
+import type { SystemId } from "./systems/system.js";
+
+/** One target of the issue and whether this run met it. */
+export type TargetCheck = { target: string; met: boolean | undefined; detail: string };
+
+const PEERS: readonly SystemId[] = ["pi-ai", "pi-agent", "ai-sdk"];
+const OURS: SystemId = "tinyagent-agent";
+
+function find(report: BenchReport, workload: string, system: SystemId): Measurement | undefined {
+  const m = report.measurements.find((x) => x.workload === workload && x.system === system);
+  return m?.ok ? m : undefined;
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a && b ? `${(a / b).toFixed(2)}` : "–";
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+}
+
+/** The tables, one per workload, as monospace text. */
+export function formatTables(report: BenchReport): string {
+  const out: string[] = [];
+  for (const workload of report.workloads) {
+    const rows = report.measurements.filter((m) => m.workload === workload.id);
+    if (rows.length === 0) continue;
+    out.push("", `${workload.title}`);
+    const label = (id: SystemId) => SYSTEMS.find((s) => s.id === id)?.label ?? id;
+    if (workload.kind === "heap") {
+      const widths = [40, 12, 10, 10, 10];
+      out.push(pad(["system", "KB/agent", "×pi-agent", "×ai-sdk", "RSS MB"], widths));
+      for (const m of rows) {
+        if (!m.ok) out.push(`${label(m.system).padEnd(40)}  FAILED: ${m.error}`);
+        else {
+          const vs = (id: SystemId) => ratio(m.heapPerAgentKB, find(report, workload.id, id)?.heapPerAgentKB);
+          out.push(pad([label(m.system), m.heapPerAgentKB!.toFixed(1), vs("pi-agent"), vs("ai-sdk"), m.peakRssMB.toFixed(0)], widths));
+        }
+      }
+      continue;
+    }
+    const floor = find(report, workload.id, "floor");
+    const widths = [40, 10, 9, 7, 7, 9, 7, 7, 5];
+    out.push(pad(["system", "ns/delta", "ms", "×floor", "×pi-ai", "×pi-agent", "×ai-sdk", "RSS MB", "runs"], widths));
+    for (const m of rows) {
+      if (!m.ok) {
+        out.push(`${label(m.system).padEnd(40)}  FAILED: ${m.error}`);
+        continue;
+      }
+      const vs = (id: SystemId) => ratio(m.nsPerDelta, find(report, workload.id, id)?.nsPerDelta);
+      out.push(
+        pad(
+          [label(m.system), m.nsPerDelta.toFixed(0), m.medianMs.toFixed(0), ratio(m.nsPerDelta, floor?.nsPerDelta), ...PEERS.map(vs), m.peakRssMB.toFixed(0), String(m.timesMs.length)],
+          widths,
+        ),
+      );
+    }
+  }
+  return out.join("\n");
+}
+
+/** The issue's targets, checked against this run (undefined: not measured). */
+export function checkTargets(report: BenchReport): TargetCheck[] {
+  const ns = (w: string, s: SystemId) => find(report, w, s)?.nsPerDelta;
+  const checks: TargetCheck[] = [];
+  const ourA = ns("a", OURS);
+  const floorA = ns("a", "floor");
+  checks.push({
+    target: "(a) full Agent ≤ 1.3× floor",
+    met: ourA && floorA ? ourA <= 1.3 * floorA : undefined,
+    detail: `${ratio(ourA, floorA)}×`,
+  });
+  for (const w of ["a", "b", "c"]) {
+    const ours = ns(w, OURS);
+    const peers = PEERS.map((p) => ({ p, v: ns(w, p) })).filter((x) => x.v !== undefined);
+    checks.push({
+      target: `(${w}) full Agent faster than every peer`,
+      met: ours && peers.length ? peers.every((x) => ours < x.v!) : undefined,
+      detail: peers.map((x) => `${x.p} ${ratio(x.v, ours)}× slower`).join(", "),
+    });
+  }
+  const ourB = ns("b", OURS);
+  const piB = ns("b", "pi-ai");
+  checks.push({ target: "(b) full Agent ≥ 5× faster than pi-ai (stream)", met: ourB && piB ? piB >= 5 * ourB : undefined, detail: `${ratio(piB, ourB)}×` });
+  const small = find(report, "d-small", OURS)?.medianMs;
+  const large = find(report, "d-large", OURS)?.medianMs;
+  checks.push({ target: "(d) 100k run ≤ 11× the 10k run (full Agent)", met: small && large ? large <= 11 * small : undefined, detail: `${ratio(large, small)}×` });
+  const e = report.measurements.find((m) => m.workload === "e" && m.system === OURS);
+  checks.push({ target: "(e) concurrent agents complete with correct transcripts", met: e ? e.ok : undefined, detail: e?.ok ? `${e.medianMs.toFixed(0)} ms` : (e?.error ?? "") });
+  const f = find(report, "f", OURS)?.heapPerAgentKB;
+  checks.push({ target: "(f) < 50 KB per idle agent", met: f !== undefined ? f < 50 : undefined, detail: f !== undefined ? `${f.toFixed(1)} KB` : "" });
+  return checks;
+}
+
+/** The whole printed report: header, ceiling, tables, targets. */
+export function formatReport(report: BenchReport): string {
+  const ceiling = find(report, "a", "raw");
+  const floor = find(report, "a", "floor");
+  const lines = [
+    `tinyagent bench — ${report.date} — Node ${report.node}, ${report.platform}, ${report.cpus}× ${report.cpu}`,
+    `median of up to ${report.iterations} timed rounds after warm-up; systems interleaved round-robin, each in its own process; ratios = row ÷ column (< 1 is faster)`,
+    ceiling && floor ? `server ceiling on (a): ${ceiling.nsPerDelta.toFixed(0)} ns/delta raw drain; floor ${floor.nsPerDelta.toFixed(0)} ns/delta` : "",
+    formatTables(report),
+    "",
+    "targets",
+    ...checkTargets(report).map((c) => `  ${c.met === undefined ? "n/a " : c.met ? "MET " : "MISS"}  ${c.target}: ${c.detail}`),
+    "",
+    `bench took ${(report.durationMs / 1000).toFixed(0)} s`,
+  ];
+  return lines.filter((l) => l !== undefined).join("\n");
+}

@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: tinyagent against the physical floor and its peers, in
+ * one run, on one loopback server. Flags: `--json` (the report as JSON on
+ * stdout), `--iterations N`, `--only a,b,…` (workloads), `--systems x,y`,
+ * `--in-process`, `--cpu-prof <dir>` (profile each child). Progress goes to stderr.
+ */
+import { runBench } from "./harness.js";
+import { formatReport } from "./report.js";
+import type { SystemId } from "./systems/system.js";
+import type { WorkloadId } from "./workloads.js";
+
+const args = process.argv.slice(2);
+const value = (flag: string) => {
+  const at = args.indexOf(flag);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const json = args.includes("--json");
+const list = (flag: string) => value(flag)?.split(",").map((s) => s.trim());
+
+const report = await runBench({
+  iterations: value("--iterations") ? Number(value("--iterations")) : undefined,
+  workloads: list("--only") as WorkloadId[] | undefined,
+  systems: list("--systems") as SystemId[] | undefined,
+  inProcess: args.includes("--in-process"),
+  cpuProfDir: value("--cpu-prof"),
+  onMeasurement: (m) =>
+    process.stderr.write(
+      `  ${m.workload.padEnd(8)} ${m.system.padEnd(18)} ${m.ok ? (m.heapPerAgentKB !== undefined ? `${m.heapPerAgentKB.toFixed(1)} KB/agent` : `${m.nsPerDelta.toFixed(0)} ns/delta (${m.timesMs.length} runs)`) : `FAILED: ${m.error}`}\n`,
+    ),
+});
+process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
