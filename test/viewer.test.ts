@@ -36,10 +36,10 @@ afterAll(async () => {
 });
 
 /** GET with the path sent byte for byte (fetch would normalise `..`). */
-function rawGet(path: string): Promise<{ status: number; body: string }> {
+function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const url = new URL(viewer.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: "GET" }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: "GET", headers }, (res) => {
       let body = "";
       res.on("data", (chunk) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -127,6 +127,9 @@ describe("run viewer", () => {
       expect(body, path).not.toContain("devDependencies");
     }
     expect((await rawGet("/assets/app.js")).status).toBe(200);
+    // DNS rebinding and cross-origin requests are refused.
+    expect((await rawGet("/api/sessions", { host: "attacker.example" })).status).toBe(403);
+    expect((await rawGet("/api/sessions", { origin: "http://attacker.example" })).status).toBe(403);
   });
 });
 

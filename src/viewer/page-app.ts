@@ -24,11 +24,16 @@ function h(tag, className, text) {
 function say(text) { $("message").textContent = text || ""; }
 
 function addSession(info) {
+  // After a reconnect the server sends every session again: replace, do not duplicate.
+  const known = sessions.has(info.id);
   sessions.set(info.id, { info: info, steps: info.steps || [] });
-  const option = h("option", "", info.title + " (" + info.mode + ")");
-  option.value = info.id;
-  $("session").appendChild(option);
+  if (!known) {
+    const option = h("option", "", info.title + " (" + info.mode + ")");
+    option.value = info.id;
+    $("session").appendChild(option);
+  }
   if (!current || info.select) select(info.id);
+  else if (info.id === current) render();
   else refreshTypes();
 }
 

@@ -90,6 +90,7 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!trusted(req)) return json(res, 403, { error: "Forbidden: the run viewer answers only its own pages on this machine." });
     // Only exact, known paths are served: there is no file system behind this server to traverse.
     const path = new URL(req.url ?? "/", "http://viewer").pathname;
     const asset = req.method === "GET" ? VIEWER_ASSETS.get(path === "/" ? "/index.html" : path) : undefined;
@@ -132,6 +133,15 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // On loopback, only requests naming this server are served: a web page elsewhere cannot
+  // reach transcripts by DNS rebinding, nor post to it from another origin.
+  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(address.address);
+  const ownHosts = new Set([host, "localhost", "127.0.0.1", "[::1]"].map((name) => `${name}:${address.port}`));
+  const trusted = (req: IncomingMessage) => {
+    if (!loopback) return true;
+    const origin = req.headers.origin;
+    return ownHosts.has(req.headers.host ?? "") && (origin === undefined || ownHosts.has(origin.replace(/^http:\/\//, "")));
+  };
 
   const viewer: RunViewer = {
     url: `http://${host}:${address.port}/`,
