@@ -6,12 +6,13 @@ import {
   defineTool,
   recordRun,
   replayRun,
+  streamOpenAICompatible,
   traceRun,
   type AgentOptions,
   type AgentTool,
   type RunStep,
 } from "../src/index.js";
-import { createFauxProvider, type FauxScript } from "../src/testing.js";
+import { createFauxProvider, startFauxServer, type FauxScript } from "../src/testing.js";
 import { deferred, expectValidTranscript, until } from "./helpers/transcript.js";
 
 const add = defineTool({
@@ -157,6 +158,37 @@ describe("record and replay", () => {
         return run;
       }),
     );
+  });
+
+  it("hooks: a blocked call, a patched result, and a shouldStopAfterTurn hook that throws", async () => {
+    const { replay } = await expectReplayMatches(
+      recordScenario(
+        [{ toolCalls: [{ name: "add", arguments: { a: 1, b: 1 } }, { name: "add", arguments: { a: 2, b: 2 } }] }, { text: "never" }],
+        {
+          tools: [add],
+          beforeToolCall: ({ args }) => ((args as { a: number }).a === 1 ? { block: true, reason: "no ones" } : undefined),
+          afterToolCall: () => ({ details: { patched: true } }),
+          shouldStopAfterTurn: () => {
+            throw new Error("stop hook broke");
+          },
+        },
+        (agent) => agent.prompt("add"),
+      ),
+    );
+    expect(replay.steps.map((s) => s.event.type)).toContain("xstate.error.actor.decision");
+    expect(replay.steps.at(-1)!.context.error).toBe("shouldStopAfterTurn hook threw: stop hook broke");
+  });
+
+  it("over real HTTP: the OpenAI-compatible adapter against the faux server, two tool turns", async () => {
+    const server = await startFauxServer({ chunkDelayMs: 1 });
+    try {
+      const { replay } = await expectReplayMatches(
+        recordScenario([], { model: server.model, streamFn: streamOpenAICompatible, tools: [add] }, (agent) => agent.prompt("What is 2 + 3?")),
+      );
+      expect(replay.events.filter((e) => e.type === "tool_execution_end").length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it("redacts API keys and refuses to start mid-run", async () => {
