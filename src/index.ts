@@ -80,5 +80,5 @@ export {
   selectUsage,
 } from "./selectors.js";
 export type { AgentSnapshotLike, AgentStateName } from "./selectors.js";
-export { startRunViewer } from "./viewer/server.js";
+export { startRunViewer } from "./run-viewer.js";
 export type { RunViewer, RunViewerOptions } from "./viewer/server.js";

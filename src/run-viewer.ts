@@ -1,0 +1,18 @@
+/**
+ * The main entry's `startRunViewer`: the viewer's server is node-only, so it
+ * is loaded on first use and the main entry stays browser-safe.
+ */
+import type { RunViewer, RunViewerOptions } from "./viewer/server.js";
+
+/**
+ * Serves the run viewer on loopback (Node only): the agent statechart with the
+ * active state, the event timeline and the transcript, live or from a recording.
+ * @example
+ * const viewer = await startRunViewer({ port: 4477 });
+ * viewer.attach(agent);
+ * console.log(viewer.url);
+ */
+export async function startRunViewer(options?: RunViewerOptions): Promise<RunViewer> {
+  const server = await import("./viewer/server.js");
+  return server.startRunViewer(options);
+}
