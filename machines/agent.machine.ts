@@ -388,6 +388,8 @@ export const agentMachine = setup({
     }),
     recordToolResult: enqueueActions(({ enqueue, context, event, self }) => {
       if (event.type !== "tool.done") return;
+      // A finished call's actor would stay in `children` (holding its input, the transcript) until the agent stops.
+      enqueue.stopChild(toolActorId(context, event.index));
       const batch = context.batch!;
       const call = batch.calls[event.index]!;
       if (batch.results[event.index]) return;

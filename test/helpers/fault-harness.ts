@@ -6,35 +6,13 @@
  * reusable agent, no handle left open).
  */
 import { expect } from "vitest";
-import {
-  Agent,
-  assistantText,
-  openAICompatibleModel,
-  streamOpenAICompatible,
-  type AgentMessage,
-  type AgentOptions,
-  type Model,
-  type StreamFn,
-} from "../../src/index.js";
-import { chunk, sseBody } from "./openai-chunks.js";
+import { Agent, assistantText, openAICompatibleModel, type AgentMessage, type AgentOptions, type Model } from "../../src/index.js";
+import { fastRetryStream, textReply } from "./fault-replies.js";
 import { type ScriptedResponse, type SseServer, startSseServer } from "./sse-server.js";
 import { expectValidTranscript, recordEvents, until } from "./transcript.js";
 
-/** A tool call the scripted model makes; `args` is sent verbatim as the arguments text. */
-export type ScriptedCall = { id: string; name: string; args: string };
-
-/** A complete streamed text reply. */
-export function textReply(text: string): ScriptedResponse {
-  return { chunks: [sseBody(chunk({ role: "assistant", content: text }), chunk({}, "stop"))] };
-}
-
-/** A complete streamed reply that calls tools (finish_reason "tool_calls"). */
-export function toolReply(...calls: ScriptedCall[]): ScriptedResponse {
-  const deltas = calls.map((call, index) =>
-    chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: call.args } }] }),
-  );
-  return { chunks: [sseBody(chunk({ role: "assistant", content: null }), ...deltas, chunk({}, "tool_calls"))] };
-}
+export { fastRetryStream, textReply, toolReply } from "./fault-replies.js";
+export type { ScriptedCall } from "./fault-replies.js";
 
 /** The model server: queued responses first, then "ok" for every request. */
 export type FaultServer = {
@@ -64,10 +42,6 @@ export async function startFaultServer(): Promise<FaultServer> {
 function withClose(response: ScriptedResponse): ScriptedResponse {
   return "reset" in response ? response : { ...response, headers: { connection: "close", ...response.headers } };
 }
-
-/** The real adapter with a 1 ms backoff base, so retry faults take milliseconds. */
-export const fastRetryStream: StreamFn = (model, context, options) =>
-  streamOpenAICompatible(model, context, { ...options, retryBaseDelayMs: 1 });
 
 /** An agent on the fault server, with its event log and every message announced by `message_end`. */
 export function faultAgent(server: FaultServer, options: AgentOptions = {}) {
@@ -104,6 +78,8 @@ export async function expectResourcesBackTo(baseline: Record<string, number>, se
 /** The agent is idle with nothing in flight, and its transcript is exactly what was announced and valid. */
 export function expectDefinedEnd(agent: Agent, announced: readonly AgentMessage[]): void {
   expect(agent.actor.getSnapshot().value).toBe("idle");
+  // No finished tool-call actor lingers (it would hold the transcript).
+  expect(Object.keys(agent.actor.getSnapshot().children)).toEqual([]);
   const state = agent.state;
   expect(state.isStreaming).toBe(false);
   expect(state.streamMessage).toBeNull();
