@@ -76,7 +76,11 @@ export async function startSseServer(script: Script): Promise<SseServer> {
   const server = createServer(async (req, res) => {
     const socket = req.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    res.on("close", () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
+    res.on("close", () => {
+      // The socket may have closed (and left the map) first: do not bring it back.
+      const count = inFlight.get(socket);
+      if (count !== undefined) inFlight.set(socket, count - 1);
+    });
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
     const body = Buffer.concat(parts).toString("utf8");
