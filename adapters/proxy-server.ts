@@ -179,7 +179,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
 
   const handler: RequestListener = (req, res) => {
     const cors = corsHeaders(req, options.cors);
-    const path = new URL(req.url ?? "/", "http://proxy").pathname;
+    // A request target that URL cannot parse (e.g. `/\\/..%2f`) must not throw out of the listener: that ends the process.
+    const path = URL.canParse(req.url ?? "/", "http://proxy") ? new URL(req.url ?? "/", "http://proxy").pathname : undefined;
     const reject = (r: HttpRejection) => {
       const extra: Record<string, string> = r.status === 401 ? { "WWW-Authenticate": "Bearer" } : {};
       // After a refused upload the rest of the body is not read: close the connection.
@@ -190,6 +191,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       res.writeHead(Object.keys(cors).length ? 204 : 403, cors).end();
       return;
     }
+    if (path === undefined) return reject(new HttpRejection(400, "Malformed request path."));
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true }, cors);
     if (path !== "/api/stream") return reject(new HttpRejection(404, `Not found: ${path}. The proxy serves POST /api/stream and GET /healthz.`));
     if (req.method !== "POST") return reject(new HttpRejection(405, "Use POST /api/stream."));

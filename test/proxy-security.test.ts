@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { connect } from "node:net";
+import fc from "fast-check";
 import { Observable } from "rxjs";
 import { streamProxy } from "../src/proxy.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
@@ -241,5 +242,33 @@ describe("hostile input", () => {
     const replies = await Promise.all(Array.from({ length: 8 }, () => post(url, { body: big })));
     expect(replies.map((r) => r.status)).toEqual(Array(8).fill(413));
     await expectStillServing(url, proxy);
+  });
+});
+
+describe("hostile request targets", () => {
+  it("targets that do not parse as URLs get 400 (a throw in the listener would end the process)", async () => {
+    const { url, proxy } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn });
+    for (const target of ["/\\/..%2f/..", "//..%2f", "/\\/a:b@%/"]) {
+      const reply = await raw(url, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(reply, target).toMatch(/^HTTP\/1\.1 400 /);
+      expect(reply, target).toContain('{"error":"Malformed request path."}');
+    }
+    expect((await post(url)).status).toBe(200);
+    expect(proxy.activeStreams).toBe(0);
+  });
+
+  it("200 random traversal-ish targets: a JSON error for each, never a crash or a file", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn });
+    const pieces = ["..", "%2e%2e", "..%2f", "%5c", "\\", "", "%00", "api", "stream", "healthz", "etc", "passwd", "~"];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }), async (parts) => {
+        const target = `/${parts.join("/")}`;
+        const reply = await raw(url, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        expect(reply, target).toMatch(/^HTTP\/1\.1 (200|400|404|405) /);
+        expect(reply, target).not.toMatch(/root:x?:0:0|devDependencies/);
+      }),
+      { numRuns: 200 },
+    );
+    expect((await post(url, { path: "/healthz", method: "GET" })).status).toBe(200);
   });
 });
