@@ -10,6 +10,7 @@ import { runSoak } from "./helpers/soak.js";
 describe("soak", () => {
   it("300 runs with random faults: every run clean, no handle left, heap flat", async () => {
     const report = await runSoak({ runs: 300, samples: 12 });
+    console.log(`soak: ${report.runs} runs in ${report.seconds.toFixed(1)} s, heap slope ${report.heapSlopeBytesPerRun.toFixed(0)} B/run`);
     expect(report.failures).toEqual([]);
     expect(report.runs).toBe(300);
     expect(report.handleExcess).toEqual({});

@@ -137,5 +137,5 @@ describe("agent machine fuzz", () => {
       }),
       { numRuns: RUNS },
     );
-  }, 60_000);
+  }, Math.max(60_000, RUNS * 40));
 });
