@@ -45,7 +45,7 @@ export async function startWebChat(options: WebChatOptions = {}): Promise<WebCha
     plugins: [react(), mountProxy],
     // The app imports the package by name; build it from source.
     resolve: { alias: { tinyagent: src } },
-    build: { outDir, emptyOutDir: true, reportCompressedSize: false, chunkSizeWarningLimit: 4096 },
+    build: { outDir, emptyOutDir: true, reportCompressedSize: false, chunkSizeWarningLimit: 4096, minify: false },
   };
   try {
     await build(config);
