@@ -5,9 +5,8 @@
  */
 import { Subject, type Observable } from "rxjs";
 import { createActor, type InspectionEvent, type Observer } from "xstate";
-import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
-import { streamOpenRouter } from "../adapters/openrouter.js";
 import { agentMachine, type AgentActor, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
+import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
 import { AgentError } from "./errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, userMessage } from "./messages.js";
@@ -65,19 +64,6 @@ export type AgentState = {
 
 type PromptInput = string | AgentMessage | AgentMessage[];
 
-const HOOK_NAMES = [
-  "beforeToolCall",
-  "afterToolCall",
-  "shouldStopAfterTurn",
-  "transformContext",
-  "convertToLlm",
-  "getApiKey",
-] as const satisfies readonly (keyof AgentHooks)[];
-
-/** The default provider: OpenRouter's flavour for its models, plain OpenAI-compatible for the rest. */
-const defaultStreamFn: StreamFn = (model, context, options) =>
-  model.provider === "openrouter" ? streamOpenRouter(model, context, options) : streamOpenAICompatible(model, context, options);
-
 /**
  * An LLM agent: prompt it, and it streams replies and runs tools until the model stops.
  * @example
@@ -97,27 +83,7 @@ export class Agent {
   readonly events$: Observable<AgentEvent> = this.subject.asObservable();
 
   constructor(options: AgentOptions = {}) {
-    if (options.tools) checkTools(options.tools);
-    const hooks: AgentHooks = {};
-    for (const name of HOOK_NAMES) if (options[name]) (hooks as Record<string, unknown>)[name] = options[name];
-    const streamOptions: StreamOptions = { ...options.streamOptions };
-    if (options.sessionId !== undefined) streamOptions.sessionId = options.sessionId;
-    this.actor = createActor(agentMachine, {
-      input: {
-        streamFn: options.streamFn ?? defaultStreamFn,
-        systemPrompt: options.systemPrompt,
-        model: options.model,
-        tools: options.tools,
-        messages: options.messages,
-        hooks,
-        toolExecution: options.toolExecution,
-        maxTurns: options.maxTurns,
-        steeringMode: options.steeringMode,
-        followUpMode: options.followUpMode,
-        streamOptions,
-      },
-      inspect: options.inspect,
-    });
+    this.actor = createActor(agentMachine, { input: agentMachineInput(options), inspect: options.inspect });
     this.actor.on("*", (event) => this.relay(event));
     this.actor.start();
   }
@@ -286,7 +252,8 @@ export class Agent {
         console.error(`tinyagent: a subscribe() listener threw on "${event.type}" and was skipped:`, error);
       }
     }
-    this.subject.next(event);
+    // Hot path (one call per delta): an rxjs Subject allocates on every next(), so skip it when nobody uses events$.
+    if (this.subject.observed) this.subject.next(event);
     if (event.type === "agent_end") {
       const last = [...event.messages].reverse().find((m): m is AssistantMessage => m.role === "assistant");
       const waiters = this.runWaiters;
@@ -329,15 +296,7 @@ export class Agent {
 }
 
 function toMessages(input: PromptInput, images?: ImageContent[]): AgentMessage[] {
-  if (typeof input === "string") {
-    return [userMessage(images?.length ? [{ type: "text", text: input }, ...images] : input)];
-  }
-  const messages = Array.isArray(input) ? input : [input];
-  for (const message of messages) {
-    if (!message || typeof message !== "object" || typeof (message as { role?: unknown }).role !== "string") {
-      throw new AgentError("invalid-input", `prompt() takes a string, a message with a "role", or an array of them; got ${String(message)}.`);
-    }
-  }
-  return messages;
+  if (typeof input === "string" && images?.length) return [userMessage([{ type: "text", text: input }, ...images])];
+  return promptMessages(input);
 }
 
