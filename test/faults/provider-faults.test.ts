@@ -43,8 +43,8 @@ type ProviderFault = {
   name: string;
   responses: ScriptedResponse[];
   options?: AgentOptions;
-  /** Checks the run's last assistant message (and anything else the fault implies). */
-  expectOutcome(message: AssistantMessage, requests: number): void;
+  /** Checks the run's last assistant message, the request count and the retries the machine saw. */
+  expectOutcome(message: AssistantMessage, requests: number, retries: unknown[]): void;
 };
 
 const faults: ProviderFault[] = [
@@ -59,26 +59,30 @@ const faults: ProviderFault[] = [
   {
     name: "429 with retry-after, then success",
     responses: [{ status: 429, headers: { "retry-after": "0.02" }, chunks: ['{"error":{"message":"Slow down"}}'] }, textReply("recovered")],
-    expectOutcome(message, requests) {
+    expectOutcome(message, requests, retries) {
       expect(message.stopReason).toBe("stop");
       expect(assistantText(message)).toBe("recovered");
       expect(requests).toBe(2);
+      // The server's own wait (0.02 s) was used, and the machine's context showed it.
+      expect(retries).toEqual([{ attempt: 1, delayMs: 20, reason: expect.stringMatching(/^Rate limited \(HTTP 429\) at .*: Slow down$/) }]);
     },
   },
   {
     name: "500 three times (retries exhausted)",
     responses: [1, 2, 3].map((): ScriptedResponse => ({ status: 500, chunks: ["boom"] })),
-    expectOutcome(message, requests) {
+    expectOutcome(message, requests, retries) {
       expect(message.errorMessage).toMatch(/^Provider error \(HTTP 500\) at .*: boom \(gave up after 2 retries\)$/);
       expect(requests).toBe(3);
+      expect(retries).toHaveLength(2);
     },
   },
   {
     name: "connection reset before the first byte",
     responses: [{ reset: true }, { reset: true }, { reset: true }],
-    expectOutcome(message, requests) {
+    expectOutcome(message, requests, retries) {
       expect(message.errorMessage).toMatch(/^The connection to .* (was reset|broke) before the answer began \(.+\)\. \(gave up after 2 retries\)$/);
       expect(requests).toBe(3);
+      expect(retries).toHaveLength(2);
     },
   },
   {
@@ -123,8 +127,10 @@ describe("provider faults over loopback HTTP", () => {
       const before = server.server.requests.length;
       server.queue(...fault.responses);
       const { agent, announced } = faultAgent(server, fault.options);
+      const retries: unknown[] = [];
+      agent.actor.subscribe(({ context }) => context.retry && retries.at(-1) !== context.retry && retries.push(context.retry));
       const message = await agent.prompt("hi");
-      fault.expectOutcome(message, server.server.requests.length - before);
+      fault.expectOutcome(message, server.server.requests.length - before, retries);
       if (message.stopReason === "error") expect(agent.state.error).toBe(message.errorMessage);
       expectDefinedEnd(agent, announced);
       expect(announced.at(-1)).toBe(message);
