@@ -62,8 +62,6 @@ export type AgentState = {
   error: string | undefined;
 };
 
-type PromptInput = string | AgentMessage | AgentMessage[];
-
 /**
  * An LLM agent: prompt it, and it streams replies and runs tools until the model stops.
  * @example
