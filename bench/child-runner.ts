@@ -6,7 +6,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ChildRequest, ChildResponse } from "./child.js";
-import type { Runner, RunnerSpec } from "./measure.js";
+import type { Runner, RunnerSpec, RunTiming } from "./measure.js";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 /** Longest any single request may take (a 100k-delta run of the slowest peer is ~15 s). */
@@ -18,7 +18,7 @@ export async function childRunner(spec: RunnerSpec, cpuProfDir?: string): Promis
     execArgv: ["--import", "tsx", "--conditions=tinyagent-source", ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const pending = new Map<number, { resolve: (value: number) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  const pending = new Map<number, { resolve: (value: number | RunTiming) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   let exited: string | undefined;
   const settle = (response: ChildResponse) => {
     const call = pending.get(response.id);
@@ -34,7 +34,7 @@ export async function childRunner(spec: RunnerSpec, cpuProfDir?: string): Promis
     for (const id of [...pending.keys()]) settle({ id, ok: false, error: exited });
   });
   let nextId = 1;
-  const call = (method: ChildRequest["method"], arg?: number, id = nextId++): Promise<number> =>
+  const call = (method: ChildRequest["method"], arg?: number, id = nextId++): Promise<number | RunTiming> =>
     new Promise((resolve, reject) => {
       if (exited) return reject(new Error(exited));
       const timer = setTimeout(() => {
@@ -52,12 +52,17 @@ export async function childRunner(spec: RunnerSpec, cpuProfDir?: string): Promis
     throw error;
   }
   return {
-    runOnce: () => call("runOnce"),
-    heapPerAgentKB: (rounds) => call("heapPerAgentKB", rounds),
-    peakRssMB: () => call("peakRssMB"),
+    runOnce: () => call("runOnce") as Promise<RunTiming>,
+    heapPerAgentKB: (rounds) => call("heapPerAgentKB", rounds) as Promise<number>,
+    peakRssMB: () => call("peakRssMB") as Promise<number>,
     close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exit = new Promise((resolve) => child.once("exit", resolve));
       await call("close").catch(() => {});
-      kill(child);
+      // Let it exit by itself (a --cpu-prof child writes its profile on exit); kill it if it lingers.
+      const timer = setTimeout(() => kill(child), 10_000);
+      await exit;
+      clearTimeout(timer);
     },
   };
 }

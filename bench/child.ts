@@ -3,12 +3,12 @@
  * (a {@link RunnerSpec} as JSON) and answers the parent's IPC requests
  * (`runOnce`, `heapPerAgentKB`, `peakRssMB`, `close`) one at a time.
  */
-import { localRunner, type Runner, type RunnerSpec } from "./measure.js";
+import { localRunner, type Runner, type RunnerSpec, type RunTiming } from "./measure.js";
 
 /** A request from the parent. */
 export type ChildRequest = { id: number; method: "runOnce" | "heapPerAgentKB" | "peakRssMB" | "close"; arg?: number };
 /** The answer to one request (id 0 answers loading). */
-export type ChildResponse = { id: number; ok: true; value: number } | { id: number; ok: false; error: string };
+export type ChildResponse = { id: number; ok: true; value: number | RunTiming } | { id: number; ok: false; error: string };
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as RunnerSpec;
 const reply = (response: ChildResponse) => process.send!(response);

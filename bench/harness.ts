@@ -44,10 +44,15 @@ export type Measurement = {
   ok: boolean;
   /** Why it failed (a failed output check, or a peer that would not load). */
   error?: string;
+  /** Wall-clock time of each timed run. */
   timesMs: number[];
+  /** CPU time of each timed run (the system's process only: the server runs elsewhere). */
+  cpuTimesMs: number[];
   medianMs: number;
-  /** Median time over all deltas of the workload (of all agents for (e)). */
+  /** Median wall-clock time per delta of the workload (of all agents for (e)). */
   nsPerDelta: number;
+  /** Median CPU time per delta. */
+  cpuNsPerDelta: number;
   peakRssMB: number;
   /** Workload (f) only. */
   heapPerAgentKB?: number;
@@ -104,12 +109,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   };
 }
 
-type Entry = { spec: RunnerSpec; runner?: Runner; error?: string; timesMs: number[]; heap?: number; active: boolean };
+type Entry = { spec: RunnerSpec; runner?: Runner; error?: string; timesMs: number[]; cpuTimesMs: number[]; heap?: number; active: boolean };
 
 async function measureWorkload(workload: Workload, specs: RunnerSpec[], options: BenchOptions & { iterations: number }): Promise<Measurement[]> {
   const entries: Entry[] = [];
   for (const spec of specs) {
-    const entry: Entry = { spec, timesMs: [], active: true };
+    const entry: Entry = { spec, timesMs: [], cpuTimesMs: [], active: true };
     try {
       entry.runner = options.inProcess ? await localRunner(spec) : await childRunner(spec, options.cpuProfDir);
     } catch (error) {
@@ -142,7 +147,9 @@ async function measureWorkload(workload: Workload, specs: RunnerSpec[], options:
     for (let round = 0; round < options.iterations; round++) {
       for (const entry of entries) {
         await attempt(entry, async (runner) => {
-          entry.timesMs.push(await runner.runOnce());
+          const timing = await runner.runOnce();
+          entry.timesMs.push(timing.wallMs);
+          entry.cpuTimesMs.push(timing.cpuMs);
           if (entry.timesMs.reduce((a, b) => a + b, 0) > budget) entry.active = false;
         });
       }
@@ -154,14 +161,18 @@ async function measureWorkload(workload: Workload, specs: RunnerSpec[], options:
     await entry.runner?.close().catch(() => {});
     const ok = entry.error === undefined;
     const medianMs = ok && entry.timesMs.length ? median(entry.timesMs) : 0;
+    const medianCpuMs = ok && entry.cpuTimesMs.length ? median(entry.cpuTimesMs) : 0;
+    const deltas = workload.deltas * workload.agents;
     results.push({
       system: entry.spec.system,
       workload: workload.id,
       ok,
       error: entry.error,
       timesMs: entry.timesMs,
+      cpuTimesMs: entry.cpuTimesMs,
       medianMs,
-      nsPerDelta: workload.kind === "heap" ? 0 : (medianMs * 1e6) / (workload.deltas * workload.agents),
+      nsPerDelta: workload.kind === "heap" ? 0 : (medianMs * 1e6) / deltas,
+      cpuNsPerDelta: workload.kind === "heap" ? 0 : (medianCpuMs * 1e6) / deltas,
       peakRssMB,
       heapPerAgentKB: entry.heap,
     });

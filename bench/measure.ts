@@ -20,10 +20,13 @@ export type RunnerSpec = {
   baseUrl: string;
 };
 
+/** How long one run took: wall clock, and CPU time of this process (robust on a busy, shared machine). */
+export type RunTiming = { wallMs: number; cpuMs: number };
+
 /** One loaded system on one workload. */
 export type Runner = {
-  /** Runs the workload once (all its agents for (e)); resolves with the milliseconds it took; rejects if the output was wrong. */
-  runOnce(): Promise<number>;
+  /** Runs the workload once (all its agents for (e)); resolves with the time it took; rejects if the output was wrong. */
+  runOnce(): Promise<RunTiming>;
   /** Workload (f): creates the idle agents `rounds` times and resolves with the median heap per agent after GC, in KB. */
   heapPerAgentKB(rounds: number): Promise<number>;
   /** Peak resident set size of the process so far, in MB. */
@@ -58,9 +61,12 @@ export async function localRunner(spec: RunnerSpec): Promise<Runner> {
       : () => system.run(spec.baseUrl, workload);
   return {
     async runOnce() {
+      const cpu = process.cpuUsage();
       const started = performance.now();
       await once();
-      return performance.now() - started;
+      const wallMs = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      return { wallMs, cpuMs: (used.user + used.system) / 1000 };
     },
     async heapPerAgentKB(rounds) {
       const create = system.idleAgent;

@@ -2,11 +2,18 @@
  * Turns a {@link BenchReport} into the printed tables and the target checks.
  * Ratios are this row's time over the column's system's time on the same
  * workload in the same run (below 1 = faster), so machine drift cancels out.
+ * They are computed from CPU time by default (each system runs in its own
+ * process, the server in another, so a process's CPU time is its own cost
+ * and barely moves when the shared machine is busy); `basis: "wall"` uses
+ * wall-clock time instead.
  */
 import type { BenchReport } from "./harness.js";
 import type { Measurement } from "./harness.js";
 import { SYSTEMS } from "./systems/index.js";
 import type { SystemId } from "./systems/system.js";
+
+/** Which time the ratios and targets use. */
+export type RatioBasis = "cpu" | "wall";
 
 /** One target of the issue and whether this run met it. */
 export type TargetCheck = { target: string; met: boolean | undefined; detail: string };
@@ -19,6 +26,10 @@ function find(report: BenchReport, workload: string, system: SystemId): Measurem
   return m?.ok ? m : undefined;
 }
 
+function perDelta(m: Measurement | undefined, basis: RatioBasis): number | undefined {
+  return m ? (basis === "cpu" ? m.cpuNsPerDelta : m.nsPerDelta) : undefined;
+}
+
 function ratio(a: number | undefined, b: number | undefined): string {
   return a && b ? `${(a / b).toFixed(2)}` : "–";
 }
@@ -28,7 +39,7 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 /** The tables, one per workload, as monospace text. */
-export function formatTables(report: BenchReport): string {
+export function formatTables(report: BenchReport, basis: RatioBasis = "cpu"): string {
   const out: string[] = [];
   for (const workload of report.workloads) {
     const rows = report.measurements.filter((m) => m.workload === workload.id);
@@ -48,17 +59,18 @@ export function formatTables(report: BenchReport): string {
       continue;
     }
     const floor = find(report, workload.id, "floor");
-    const widths = [40, 10, 9, 7, 7, 9, 7, 7, 5];
-    out.push(pad(["system", "ns/delta", "ms", "×floor", "×pi-ai", "×pi-agent", "×ai-sdk", "RSS MB", "runs"], widths));
+    const widths = [40, 9, 9, 9, 7, 7, 9, 7, 7, 5];
+    out.push(pad(["system", "ns/delta", "cpu ns/Δ", "ms", "×floor", "×pi-ai", "×pi-agent", "×ai-sdk", "RSS MB", "runs"], widths));
     for (const m of rows) {
       if (!m.ok) {
         out.push(`${label(m.system).padEnd(40)}  FAILED: ${m.error}`);
         continue;
       }
-      const vs = (id: SystemId) => ratio(m.nsPerDelta, find(report, workload.id, id)?.nsPerDelta);
+      const own = perDelta(m, basis);
+      const vs = (id: SystemId) => ratio(own, perDelta(find(report, workload.id, id), basis));
       out.push(
         pad(
-          [label(m.system), m.nsPerDelta.toFixed(0), m.medianMs.toFixed(0), ratio(m.nsPerDelta, floor?.nsPerDelta), ...PEERS.map(vs), m.peakRssMB.toFixed(0), String(m.timesMs.length)],
+          [label(m.system), m.nsPerDelta.toFixed(0), m.cpuNsPerDelta.toFixed(0), m.medianMs.toFixed(0), ratio(own, perDelta(floor, basis)), ...PEERS.map(vs), m.peakRssMB.toFixed(0), String(m.timesMs.length)],
           widths,
         ),
       );
@@ -68,8 +80,8 @@ export function formatTables(report: BenchReport): string {
 }
 
 /** The issue's targets, checked against this run (undefined: not measured). */
-export function checkTargets(report: BenchReport): TargetCheck[] {
-  const ns = (w: string, s: SystemId) => find(report, w, s)?.nsPerDelta;
+export function checkTargets(report: BenchReport, basis: RatioBasis = "cpu"): TargetCheck[] {
+  const ns = (w: string, s: SystemId) => perDelta(find(report, w, s), basis);
   const checks: TargetCheck[] = [];
   const ourA = ns("a", OURS);
   const floorA = ns("a", "floor");
@@ -90,8 +102,14 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   const ourB = ns("b", OURS);
   const piB = ns("b", "pi-ai");
   checks.push({ target: "(b) full Agent ≥ 5× faster than pi-ai (stream)", met: ourB && piB ? piB >= 5 * ourB : undefined, detail: `${ratio(piB, ourB)}×` });
-  const small = find(report, "d-small", OURS)?.medianMs;
-  const large = find(report, "d-large", OURS)?.medianMs;
+  // Whole-run times: ns/delta times the deltas of each run.
+  const runTime = (w: string) => {
+    const v = ns(w, OURS);
+    const deltas = report.workloads.find((x) => x.id === w)?.deltas;
+    return v && deltas ? v * deltas : undefined;
+  };
+  const small = runTime("d-small");
+  const large = runTime("d-large");
   checks.push({ target: "(d) 100k run ≤ 11× the 10k run (full Agent)", met: small && large ? large <= 11 * small : undefined, detail: `${ratio(large, small)}×` });
   const e = report.measurements.find((m) => m.workload === "e" && m.system === OURS);
   checks.push({ target: "(e) concurrent agents complete with correct transcripts", met: e ? e.ok : undefined, detail: e?.ok ? `${e.medianMs.toFixed(0)} ms` : (e?.error ?? "") });
@@ -101,17 +119,20 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
 }
 
 /** The whole printed report: header, ceiling, tables, targets. */
-export function formatReport(report: BenchReport): string {
+export function formatReport(report: BenchReport, basis: RatioBasis = "cpu"): string {
   const ceiling = find(report, "a", "raw");
   const floor = find(report, "a", "floor");
   const lines = [
     `tinyagent bench — ${report.date} — Node ${report.node}, ${report.platform}, ${report.cpus}× ${report.cpu}`,
     `median of up to ${report.iterations} timed rounds after warm-up; systems interleaved round-robin, each in its own process; ratios = row ÷ column (< 1 is faster)`,
-    ceiling && floor ? `server ceiling on (a): ${ceiling.nsPerDelta.toFixed(0)} ns/delta raw drain; floor ${floor.nsPerDelta.toFixed(0)} ns/delta` : "",
-    formatTables(report),
+    `ratios and targets from ${basis === "cpu" ? "CPU time of each system's own process" : "wall-clock time"}; ns/delta = wall clock, cpu ns/Δ = CPU time`,
+    ceiling && floor
+      ? `server ceiling on (a): ${ceiling.nsPerDelta.toFixed(0)} ns/delta raw drain (${ceiling.cpuNsPerDelta.toFixed(0)} cpu); floor ${floor.nsPerDelta.toFixed(0)} ns/delta (${floor.cpuNsPerDelta.toFixed(0)} cpu)`
+      : "",
+    formatTables(report, basis),
     "",
     "targets",
-    ...checkTargets(report).map((c) => `  ${c.met === undefined ? "n/a " : c.met ? "MET " : "MISS"}  ${c.target}: ${c.detail}`),
+    ...checkTargets(report, basis).map((c) => `  ${c.met === undefined ? "n/a " : c.met ? "MET " : "MISS"}  ${c.target}: ${c.detail}`),
     "",
     `bench took ${(report.durationMs / 1000).toFixed(0)} s`,
   ];
