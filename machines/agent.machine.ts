@@ -9,187 +9,39 @@
  * Transcript arrays are append-only and appended in place: no step copies them.
  */
 import { enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
-import {
-  addUsage,
-  syntheticAssistantMessage,
-  toolCallsOf,
-  toolResultMessage,
-  zeroUsage,
-} from "../src/messages.js";
+import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/messages.js";
 import { textResult } from "../src/tools.js";
-import type {
-  AgentEvent,
-  AgentHooks,
-  AgentMessage,
-  AgentTool,
-  AgentToolResult,
-  AssistantMessage,
-  AssistantMessageEvent,
-  Model,
-  QueueMode,
-  StreamFn,
-  StreamOptions,
-  ToolCall,
-  ToolResultMessage,
-  Usage,
-} from "../src/types.js";
+import type { AgentEvent, AgentMessage, AssistantMessageEvent, ToolResultMessage } from "../src/types.js";
 import { actorNow, stamped } from "./actor-clock.js";
+import {
+  initialContext,
+  type AgentContext,
+  type AgentMachineEvent,
+  type AgentMachineInput,
+  type PendingToolCall,
+} from "./agent-context.js";
+import {
+  ABORTED,
+  announceResults,
+  concludeAssistant,
+  isTerminal,
+  terminalOf,
+  toolActorId,
+  toolStart,
+  withStatus,
+  type Emit,
+} from "./agent-run.js";
 import { emitAll } from "./emit-all.js";
 import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
-import { toolCallMachine, type ToolCallInput, type ToolCallParentEvent } from "./tool-call.machine.js";
+import { toolCallMachine } from "./tool-call.machine.js";
 
-/** Settings of the agent that calls may change between runs. */
-export type AgentSettings = {
-  systemPrompt: string;
-  model: Model | undefined;
-  tools: AgentTool[];
-  streamFn: StreamFn;
-  hooks: AgentHooks;
-  toolExecution: "parallel" | "sequential";
-  maxTurns: number;
-  steeringMode: QueueMode;
-  followUpMode: QueueMode;
-  /** Extra options for every model call (temperature, maxTokens, sessionId, …). */
-  streamOptions: StreamOptions;
-};
-
-/** Where a tool call of the current batch stands. */
-export type PendingToolCall = {
-  /** Position of the call in its assistant message. */
-  index: number;
-  toolCallId: string;
-  toolName: string;
-  args: unknown;
-  status: "queued" | "validating" | "awaitingApproval" | "running";
-  /** The tool's latest progress report (`onUpdate`), so a UI can show it from the snapshot. */
-  partialResult?: AgentToolResult;
-};
-
-/** The tool calls of one assistant message and their results, in call order. */
-type ToolBatch = {
-  message: AssistantMessage;
-  calls: ToolCall[];
-  results: (ToolResultMessage | undefined)[];
-  /** Results appended to the transcript so far (results enter in call order). */
-  announced: number;
-  /** Calls whose actor was spawned. */
-  started: number;
-  terminate: boolean;
-};
-
-/** The machine's context: the whole state of the agent and its run. */
-export type AgentContext = AgentSettings & {
-  messages: AgentMessage[];
-  streamMessage: AssistantMessage | null;
-  pendingToolCalls: PendingToolCall[];
-  steeringQueue: AgentMessage[];
-  followUpQueue: AgentMessage[];
-  /** Messages that enter the transcript when the next turn starts. */
-  pendingInput: AgentMessage[];
-  /** Index of this run's first message in `messages`. */
-  runStart: number;
-  /** Model calls made in this run. */
-  turn: number;
-  /** The current turn's assistant message, once it has ended. */
-  turnMessage: AssistantMessage | null;
-  batch: ToolBatch | null;
-  /** Set when the run must end after this turn, with this synthetic message. */
-  runEnd: { stopReason: "error" | "aborted"; errorMessage: string } | null;
-  /** The last provider retry of this turn, for UIs. */
-  retry: { attempt: number; delayMs: number; reason: string } | null;
-  error: string | undefined;
-  /** Usage summed over every model call of the agent. */
-  usage: Usage;
-  /** A run-once actor (created with a `prompt`): "pending" until its run starts, then "running". */
-  once: "pending" | "running" | null;
-};
-
-/** Inputs of the agent machine. */
-export type AgentMachineEvent =
-  | { type: "agent.prompt"; messages: AgentMessage[] }
-  | { type: "agent.continue" }
-  | { type: "agent.steer"; message: AgentMessage }
-  | { type: "agent.followUp"; message: AgentMessage }
-  | { type: "agent.abort" }
-  | { type: "agent.approve"; toolCallId: string }
-  | { type: "agent.reject"; toolCallId: string; reason?: string }
-  | { type: "agent.configure"; settings: Partial<AgentSettings> }
-  | { type: "agent.replaceMessages"; messages: AgentMessage[] }
-  | { type: "agent.appendMessage"; message: AgentMessage }
-  | { type: "agent.reset" }
-  | { type: "model.events"; events: AssistantMessageEvent[] }
-  | ToolCallParentEvent;
-
-/**
- * What creating the machine takes: initial settings and transcript. With a
- * `prompt`, the actor runs it at once and then reaches its final state, with
- * the run's new messages as output (how agents compose as child actors).
- */
-export type AgentMachineInput = Partial<AgentSettings> & {
-  streamFn: StreamFn;
-  messages?: AgentMessage[];
-  prompt?: AgentMessage[];
-};
-
-type Emit = (event: AgentEvent) => void;
-
-const ABORTED = "Aborted by the user.";
-
-function toolActorId(context: AgentContext, index: number): string {
-  return `tool-${context.turn}-${index}`;
-}
-
-/**
- * Ends the turn's assistant message: into the transcript, usage counted, unexecuted calls answered.
- * `now` reads the actor's clock (see actor-clock.ts), so a replay stamps the same times.
- */
-function concludeAssistant(context: AgentContext, message: AssistantMessage, started: boolean, emit: Emit, now: () => number) {
-  if (!started) emit({ type: "message_start", message });
-  context.messages.push(message);
-  addUsage(context.usage, message.usage);
-  emit({ type: "message_end", message });
-  const calls = toolCallsOf(message);
-  if (message.stopReason === "error" || message.stopReason === "aborted") {
-    // Keep the invariant: every tool call gets one result, even unexecuted ones.
-    const why = message.stopReason === "aborted" ? "the response was aborted" : "the response ended with an error";
-    const results = calls.map((call) => stamped(toolResultMessage(call, textResult(`Tool call was not executed: ${why}.`), true), now()));
-    for (const result of results) {
-      context.messages.push(result);
-      emit({ type: "message_start", message: result });
-      emit({ type: "message_end", message: result });
-    }
-    context.batch = { message, calls, results, announced: results.length, started: calls.length, terminate: false };
-    context.error = message.errorMessage ?? why;
-  } else {
-    context.batch = calls.length
-      ? { message, calls, results: calls.map(() => undefined), announced: 0, started: 0, terminate: false }
-      : null;
-  }
-  context.turnMessage = message;
-  context.streamMessage = null;
-}
-
-/** Appends every result whose earlier results are all in, in call order. */
-function announceResults(context: AgentContext, emit: Emit) {
-  const batch = context.batch!;
-  while (batch.announced < batch.results.length) {
-    const result = batch.results[batch.announced];
-    if (!result) return;
-    context.messages.push(result);
-    emit({ type: "message_start", message: result });
-    emit({ type: "message_end", message: result });
-    batch.announced++;
-  }
-}
-
-function isTerminal(event: AssistantMessageEvent): event is Extract<AssistantMessageEvent, { type: "done" | "error" }> {
-  return event.type === "done" || event.type === "error";
-}
-
-function terminalOf(events: AssistantMessageEvent[]) {
-  for (const event of events) if (isTerminal(event)) return event;
-  return undefined;
-}
+export type {
+  AgentContext,
+  AgentMachineEvent,
+  AgentMachineInput,
+  AgentSettings,
+  PendingToolCall,
+} from "./agent-context.js";
 
 /** The agent loop; see the module comment. */
 export const agentMachine = setup({
@@ -484,33 +336,7 @@ export const agentMachine = setup({
   },
 }).createMachine({
   id: "agent",
-  context: ({ input }) => ({
-    systemPrompt: input.systemPrompt ?? "",
-    model: input.model,
-    tools: input.tools ?? [],
-    streamFn: input.streamFn,
-    hooks: input.hooks ?? {},
-    toolExecution: input.toolExecution ?? "parallel",
-    maxTurns: input.maxTurns ?? Number.POSITIVE_INFINITY,
-    steeringMode: input.steeringMode ?? "one-at-a-time",
-    followUpMode: input.followUpMode ?? "one-at-a-time",
-    streamOptions: input.streamOptions ?? {},
-    messages: [...(input.messages ?? [])],
-    streamMessage: null,
-    pendingToolCalls: [],
-    steeringQueue: [],
-    followUpQueue: [],
-    pendingInput: [...(input.prompt ?? [])],
-    runStart: 0,
-    turn: 0,
-    turnMessage: null,
-    batch: null,
-    runEnd: null,
-    retry: null,
-    error: undefined,
-    usage: zeroUsage(),
-    once: input.prompt ? "pending" : null,
-  }),
+  context: ({ input }) => initialContext(input),
   initial: "idle",
   output: ({ context }) => context.messages.slice(context.runStart),
   on: {
@@ -608,27 +434,6 @@ export const agentMachine = setup({
     },
   },
 });
-
-function withStatus(pending: PendingToolCall[], index: number, status: PendingToolCall["status"]): PendingToolCall[] {
-  return pending.map((p) => (p.index === index ? { ...p, status } : p));
-}
-
-/** Marks call `index` started and returns its start event and its actor's id and input. */
-function toolStart(context: AgentContext, index: number) {
-  const batch = context.batch!;
-  const call = batch.calls[index]!;
-  batch.started = Math.max(batch.started, index + 1);
-  const event: AgentEvent = { type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments };
-  const input: ToolCallInput = {
-    index,
-    toolCall: call,
-    tool: context.tools.find((tool) => tool.name === call.name),
-    toolNames: context.tools.map((tool) => tool.name),
-    messages: context.messages,
-    hooks: { beforeToolCall: context.hooks.beforeToolCall, afterToolCall: context.hooks.afterToolCall },
-  };
-  return { event, id: toolActorId(context, index), input };
-}
 
 /** A running agent machine. */
 export type AgentActor = ActorRefFrom<typeof agentMachine>;

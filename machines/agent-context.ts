@@ -1,0 +1,145 @@
+/**
+ * The agent machine's context, inputs and events: the whole state of an agent
+ * and its run, so a snapshot is enough to render a UI.
+ */
+import { zeroUsage } from "../src/messages.js";
+import type {
+  AgentHooks,
+  AgentMessage,
+  AgentTool,
+  AgentToolResult,
+  AssistantMessage,
+  AssistantMessageEvent,
+  Model,
+  QueueMode,
+  StreamFn,
+  StreamOptions,
+  ToolCall,
+  ToolResultMessage,
+  Usage,
+} from "../src/types.js";
+import type { ToolCallParentEvent } from "./tool-call.machine.js";
+
+/** Settings of the agent that calls may change between runs. */
+export type AgentSettings = {
+  systemPrompt: string;
+  model: Model | undefined;
+  tools: AgentTool[];
+  streamFn: StreamFn;
+  hooks: AgentHooks;
+  toolExecution: "parallel" | "sequential";
+  maxTurns: number;
+  steeringMode: QueueMode;
+  followUpMode: QueueMode;
+  /** Extra options for every model call (temperature, maxTokens, sessionId, …). */
+  streamOptions: StreamOptions;
+};
+
+/** Where a tool call of the current batch stands. */
+export type PendingToolCall = {
+  /** Position of the call in its assistant message. */
+  index: number;
+  toolCallId: string;
+  toolName: string;
+  args: unknown;
+  status: "queued" | "validating" | "awaitingApproval" | "running";
+  /** The tool's latest progress report (`onUpdate`), so a UI can show it from the snapshot. */
+  partialResult?: AgentToolResult;
+};
+
+/** The tool calls of one assistant message and their results, in call order. */
+export type ToolBatch = {
+  message: AssistantMessage;
+  calls: ToolCall[];
+  results: (ToolResultMessage | undefined)[];
+  /** Results appended to the transcript so far (results enter in call order). */
+  announced: number;
+  /** Calls whose actor was spawned. */
+  started: number;
+  terminate: boolean;
+};
+
+/** The machine's context: the whole state of the agent and its run. */
+export type AgentContext = AgentSettings & {
+  messages: AgentMessage[];
+  streamMessage: AssistantMessage | null;
+  pendingToolCalls: PendingToolCall[];
+  steeringQueue: AgentMessage[];
+  followUpQueue: AgentMessage[];
+  /** Messages that enter the transcript when the next turn starts. */
+  pendingInput: AgentMessage[];
+  /** Index of this run's first message in `messages`. */
+  runStart: number;
+  /** Model calls made in this run. */
+  turn: number;
+  /** The current turn's assistant message, once it has ended. */
+  turnMessage: AssistantMessage | null;
+  batch: ToolBatch | null;
+  /** Set when the run must end after this turn, with this synthetic message. */
+  runEnd: { stopReason: "error" | "aborted"; errorMessage: string } | null;
+  /** The last provider retry of this turn, for UIs. */
+  retry: { attempt: number; delayMs: number; reason: string } | null;
+  error: string | undefined;
+  /** Usage summed over every model call of the agent. */
+  usage: Usage;
+  /** A run-once actor (created with a `prompt`): "pending" until its run starts, then "running". */
+  once: "pending" | "running" | null;
+};
+
+/** Inputs of the agent machine. */
+export type AgentMachineEvent =
+  | { type: "agent.prompt"; messages: AgentMessage[] }
+  | { type: "agent.continue" }
+  | { type: "agent.steer"; message: AgentMessage }
+  | { type: "agent.followUp"; message: AgentMessage }
+  | { type: "agent.abort" }
+  | { type: "agent.approve"; toolCallId: string }
+  | { type: "agent.reject"; toolCallId: string; reason?: string }
+  | { type: "agent.configure"; settings: Partial<AgentSettings> }
+  | { type: "agent.replaceMessages"; messages: AgentMessage[] }
+  | { type: "agent.appendMessage"; message: AgentMessage }
+  | { type: "agent.reset" }
+  | { type: "model.events"; events: AssistantMessageEvent[] }
+  | ToolCallParentEvent;
+
+/**
+ * What creating the machine takes: initial settings and transcript. With a
+ * `prompt`, the actor runs it at once and then reaches its final state, with
+ * the run's new messages as output (how agents compose as child actors).
+ */
+export type AgentMachineInput = Partial<AgentSettings> & {
+  streamFn: StreamFn;
+  messages?: AgentMessage[];
+  prompt?: AgentMessage[];
+};
+
+/** The context of a new agent machine. */
+export function initialContext(input: AgentMachineInput): AgentContext {
+  return {
+    systemPrompt: input.systemPrompt ?? "",
+    model: input.model,
+    tools: input.tools ?? [],
+    streamFn: input.streamFn,
+    hooks: input.hooks ?? {},
+    toolExecution: input.toolExecution ?? "parallel",
+    maxTurns: input.maxTurns ?? Number.POSITIVE_INFINITY,
+    steeringMode: input.steeringMode ?? "one-at-a-time",
+    followUpMode: input.followUpMode ?? "one-at-a-time",
+    streamOptions: input.streamOptions ?? {},
+    messages: [...(input.messages ?? [])],
+    streamMessage: null,
+    pendingToolCalls: [],
+    steeringQueue: [],
+    followUpQueue: [],
+    pendingInput: [...(input.prompt ?? [])],
+    runStart: 0,
+    turn: 0,
+    turnMessage: null,
+    batch: null,
+    runEnd: null,
+    retry: null,
+    error: undefined,
+    usage: zeroUsage(),
+    once: input.prompt ? "pending" : null,
+  };
+}
