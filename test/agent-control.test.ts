@@ -1,33 +1,16 @@
 import { Observable } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Agent, defineTool, type AgentTool, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
+import { Agent, defineTool, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
 import { fauxModel } from "../src/testing.js";
 import { fauxAgents } from "./helpers/faux-agents.js";
-import { deferred, until } from "./helpers/transcript.js";
+import { gatedTool, until } from "./helpers/transcript.js";
 
 const { make: makeAgent, track } = fauxAgents();
 
 function text(message: { content: unknown }): string {
   const content = message.content as string | { type: string; text?: string }[];
   return typeof content === "string" ? content : content.map((b) => b.text ?? "").join("");
-}
-
-/** A tool whose calls wait until released, recording their signals. */
-function gatedTool(name = "gate") {
-  const gate = deferred();
-  const signals: AbortSignal[] = [];
-  const tool: AgentTool = {
-    name,
-    description: "waits for the gate",
-    parameters: { type: "object", properties: {} },
-    async execute(_id, _args, signal) {
-      signals.push(signal!);
-      await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
-      return { content: [{ type: "text", text: "released" }] };
-    },
-  };
-  return { tool, gate, signals };
 }
 
 describe("abort", () => {

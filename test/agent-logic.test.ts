@@ -1,25 +1,9 @@
 import { Observable } from "rxjs";
 import { assign, createActor, sendTo, setup, toPromise, type AnyActorRef } from "xstate";
 import { describe, expect, it } from "vitest";
-import { agentLogic, type AgentEvent, type AgentMessage, type AgentTool, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
+import { agentLogic, type AgentEvent, type AgentMessage, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
 import { createFauxProvider } from "../src/testing.js";
-import { deferred, expectValidTranscript, until } from "./helpers/transcript.js";
-
-function gatedTool() {
-  const gate = deferred();
-  const signals: AbortSignal[] = [];
-  const tool: AgentTool = {
-    name: "gate",
-    description: "waits for the gate",
-    parameters: { type: "object", properties: {} },
-    async execute(_id, _args, signal) {
-      signals.push(signal!);
-      await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
-      return { content: [{ type: "text", text: "released" }] };
-    },
-  };
-  return { tool, gate, signals };
-}
+import { expectValidTranscript, gatedTool, until } from "./helpers/transcript.js";
 
 function messagesOf(child: AnyActorRef): AgentMessage[] {
   return (child.getSnapshot() as { context: { messages: AgentMessage[] } }).context.messages;

@@ -4,7 +4,7 @@
  * message) and small helpers to record an agent's events.
  */
 import { expect } from "vitest";
-import type { Agent, AgentEvent, AgentMessage } from "../../src/index.js";
+import type { Agent, AgentEvent, AgentMessage, AgentTool } from "../../src/index.js";
 
 /** Fails unless every ToolCall is answered by exactly one ToolResultMessage, in call order, before the next assistant message. */
 export function expectValidTranscript(messages: readonly AgentMessage[]): void {
@@ -50,4 +50,21 @@ export function deferred<T = void>() {
 export async function until(predicate: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !predicate(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
   if (!predicate()) throw new Error(`until: condition never held: ${predicate.toString()}`);
+}
+
+/** A tool whose calls wait until released, recording their signals. */
+export function gatedTool(name = "gate") {
+  const gate = deferred();
+  const signals: AbortSignal[] = [];
+  const tool: AgentTool = {
+    name,
+    description: "waits for the gate",
+    parameters: { type: "object", properties: {} },
+    async execute(_id, _args, signal) {
+      signals.push(signal!);
+      await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
+      return { content: [{ type: "text", text: "released" }] };
+    },
+  };
+  return { tool, gate, signals };
 }
