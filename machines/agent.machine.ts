@@ -408,7 +408,8 @@ export const agentMachine = setup({
         awaitingApproval: { tags: ["awaitingApproval"], always: { guard: not("approvalWaiting"), target: "running" } },
       },
     },
-    done: { type: "final" },
+    // A finished run-once actor takes no more input: forbidden transitions make can() say so.
+    done: { type: "final", on: { "agent.configure": {}, "agent.steer": {}, "agent.followUp": {} } },
     turnEnd: {
       tags: ["busy"],
       entry: "emitTurnEnd",

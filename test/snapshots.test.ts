@@ -154,3 +154,15 @@ describe("snapshots drive a UI: can(), tags, selectors", () => {
     expect(selectUsage(agent.actor.getSnapshot()).totalTokens).toBeGreaterThan(usageBefore.totalTokens);
   });
 });
+
+describe("a finished run-once actor", () => {
+  it("takes no more input: can() is false for every UI input", async () => {
+    const { createActor, toPromise } = await import("xstate");
+    const { agentMachine } = await import("../src/index.js");
+    const { createFauxProvider } = await import("../src/testing.js");
+    const faux = createFauxProvider([{ text: "done" }]);
+    const actor = createActor(agentMachine, { input: { model: faux.model, streamFn: faux.streamFn, prompt: [user] } }).start();
+    await toPromise(actor);
+    expect(legal(actor)).toEqual([]);
+  });
+});
