@@ -92,7 +92,8 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!trusted(req)) return json(res, 403, { error: "Forbidden: the run viewer answers only its own pages on this machine." });
     // Only exact, known paths are served: there is no file system behind this server to traverse.
-    const path = new URL(req.url ?? "/", "http://viewer").pathname;
+    const path = URL.canParse(req.url ?? "/", "http://viewer") ? new URL(req.url ?? "/", "http://viewer").pathname : undefined;
+    if (path === undefined) return json(res, 400, { error: `Bad request target: ${JSON.stringify(req.url).slice(0, 100)}` });
     const asset = req.method === "GET" ? VIEWER_ASSETS.get(path === "/" ? "/index.html" : path) : undefined;
     if (asset) return send(res, 200, asset.type, asset.body);
     if (req.method === "GET" && path === "/api/chart") return json(res, 200, chart);
