@@ -99,6 +99,7 @@ export type AgentMachineEvent =
   | { type: "agent.replaceMessages"; messages: AgentMessage[] }
   | { type: "agent.appendMessage"; message: AgentMessage }
   | { type: "agent.reset" }
+  | { type: "agent.clearQueues"; steering: boolean; followUp: boolean }
   | { type: "model.events"; events: AssistantMessageEvent[] }
   | ToolCallParentEvent;
 

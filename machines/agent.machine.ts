@@ -124,6 +124,11 @@ export const agentMachine = setup({
     queueFollowUp: ({ context, event }) => {
       context.followUpQueue.push((event as { message: AgentMessage }).message);
     },
+    clearQueues: enqueueActions(({ enqueue, event }) => {
+      if (event.type !== "agent.clearQueues") return;
+      if (event.steering) enqueue.assign({ steeringQueue: [] });
+      if (event.followUp) enqueue.assign({ followUpQueue: [] });
+    }),
     startRun: enqueueActions(({ enqueue, context, event }) => {
       const input = event.type === "agent.prompt" ? event.messages : context.pendingInput;
       enqueue.assign({
@@ -343,6 +348,7 @@ export const agentMachine = setup({
     "agent.configure": { actions: "configure" },
     "agent.steer": { actions: "queueSteering" },
     "agent.followUp": { actions: "queueFollowUp" },
+    "agent.clearQueues": { actions: "clearQueues" },
   },
   states: {
     idle: {

@@ -192,6 +192,50 @@ export class Agent {
     this.actor.send({ type: "agent.followUp", message: toMessages(message)[0]! });
   }
 
+  /** Drops queued steering messages. */
+  clearSteeringQueue(): void {
+    this.actor.send({ type: "agent.clearQueues", steering: true, followUp: false });
+  }
+
+  /** Drops queued follow-up messages. */
+  clearFollowUpQueue(): void {
+    this.actor.send({ type: "agent.clearQueues", steering: false, followUp: true });
+  }
+
+  /** Drops every queued steering and follow-up message. */
+  clearAllQueues(): void {
+    this.actor.send({ type: "agent.clearQueues", steering: true, followUp: true });
+  }
+
+  /** True when steering or follow-up messages wait in a queue. */
+  hasQueuedMessages(): boolean {
+    return this.context.steeringQueue.length > 0 || this.context.followUpQueue.length > 0;
+  }
+
+  /** How queued steering messages are released: one per turn boundary, or all at once. */
+  get steeringMode(): QueueMode {
+    return this.context.steeringMode;
+  }
+  set steeringMode(steeringMode: QueueMode) {
+    this.configure({ steeringMode });
+  }
+
+  /** How queued follow-up messages are released: one per run end, or all at once. */
+  get followUpMode(): QueueMode {
+    return this.context.followUpMode;
+  }
+  set followUpMode(followUpMode: QueueMode) {
+    this.configure({ followUpMode });
+  }
+
+  /** Session id forwarded to providers for cache-aware backends. */
+  get sessionId(): string | undefined {
+    return this.context.streamOptions.sessionId;
+  }
+  set sessionId(sessionId: string | undefined) {
+    this.configure({ streamOptions: { ...this.context.streamOptions, sessionId } });
+  }
+
   /** Aborts the current run: the stream is cancelled and running tools' signals abort. */
   abort(): void {
     this.actor.send({ type: "agent.abort" });

@@ -238,3 +238,29 @@ describe("timeouts, continue, maxTurns, terminate", () => {
     expect(agent.state.messages.at(-1)?.role).toBe("toolResult");
   });
 });
+
+describe("queue and settings API (pi-agent-core parity)", () => {
+  it("clears queues, reports queued messages, and changes modes and session id", async () => {
+    const { agent, faux } = makeAgent([{ text: "one" }, { text: "two" }]);
+    agent.followUp("later");
+    agent.steer("now");
+    expect(agent.hasQueuedMessages()).toBe(true);
+    agent.clearSteeringQueue();
+    expect(agent.actor.getSnapshot().context.steeringQueue).toEqual([]);
+    expect(agent.hasQueuedMessages()).toBe(true);
+    agent.clearFollowUpQueue();
+    expect(agent.hasQueuedMessages()).toBe(false);
+    agent.followUp("x");
+    agent.steer("y");
+    agent.clearAllQueues();
+    expect(agent.hasQueuedMessages()).toBe(false);
+    agent.steeringMode = "all";
+    agent.followUpMode = "all";
+    expect([agent.steeringMode, agent.followUpMode]).toEqual(["all", "all"]);
+    agent.sessionId = "session-7";
+    await agent.prompt("hi");
+    expect(faux.calls).toHaveLength(1);
+    expect(faux.calls[0]?.options?.sessionId).toBe("session-7");
+    expect(agent.sessionId).toBe("session-7");
+  });
+});
