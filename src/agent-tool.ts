@@ -24,6 +24,12 @@ export type AgentAsToolOptions<TArgs = { prompt: string }> = {
   parameters?: ZodType<TArgs> | JSONSchema;
   /** The child's prompt for a call (default: the `prompt` argument if it is a string, else the arguments as JSON). */
   toPrompt?: (args: TArgs) => PromptInput;
+  /**
+   * Decides the child's tool calls that need approval: true approves, false
+   * or a string (the reason) rejects. Without it such calls are rejected, so a
+   * sub-agent never waits for an approval nobody can give.
+   */
+  approve?: (request: { toolCallId: string; toolName: string; args: unknown }) => boolean | string | Promise<boolean | string>;
 };
 
 /** `details` of each `tool_execution_update` of an agent tool: the child's event. */
@@ -46,6 +52,24 @@ function defaultPrompt(args: unknown): PromptInput {
 function lastAssistant(messages: readonly AgentMessage[]): AssistantMessage | undefined {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === "assistant") return messages[i] as AssistantMessage;
   return undefined;
+}
+
+const NO_APPROVER = "this sub-agent has no approver: pass `approve` to asTool() to let its calls run.";
+
+/** The child machine's answer to one approval request. */
+async function decide(
+  options: Pick<AgentAsToolOptions<never>, "approve">,
+  call: { toolCallId: string; toolName: string; args: unknown },
+): Promise<{ type: "agent.approve"; toolCallId: string } | { type: "agent.reject"; toolCallId: string; reason: string }> {
+  const { toolCallId } = call;
+  let answer: boolean | string;
+  try {
+    answer = options.approve ? await options.approve(call) : NO_APPROVER;
+  } catch (error) {
+    answer = `the approve hook threw: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (answer === true) return { type: "agent.approve", toolCallId };
+  return { type: "agent.reject", toolCallId, reason: typeof answer === "string" ? answer : "not approved." };
 }
 
 /**
@@ -89,6 +113,16 @@ export function agentAsTool<TArgs = { prompt: string }>(
         if (event.type === "message_start" && event.message.role === "assistant") text = "";
         if (event.type === "message_update" && event.assistantMessageEvent.type === "text_delta") text += event.assistantMessageEvent.delta;
         onUpdate({ content: [{ type: "text", text }], details: { event } });
+      });
+      const asked = new Set<string>();
+      child.subscribe((snapshot) => {
+        for (const call of snapshot.context.pendingToolCalls) {
+          if (call.status !== "awaitingApproval" || asked.has(call.toolCallId)) continue;
+          asked.add(call.toolCallId);
+          void decide(options, call).then((decision) => {
+            if (child.getSnapshot().status === "active") child.send(decision);
+          });
+        }
       });
       const abort = () => child.send({ type: "agent.abort" });
       signal?.addEventListener("abort", abort, { once: true });

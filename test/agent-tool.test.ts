@@ -78,3 +78,35 @@ describe("agent.asTool", () => {
     expect(resultText(end)).toMatch(/^Agent "helper" failed: .*upstream exploded/);
   });
 });
+
+describe("agent.asTool: the child's approvals", () => {
+  const guarded = {
+    name: "wipe",
+    description: "dangerous",
+    parameters: { type: "object", properties: {} },
+    requiresApproval: true,
+    execute: async () => ({ content: [{ type: "text" as const, text: "wiped" }] }),
+  };
+  const childScript = () =>
+    createFauxProvider((context) =>
+      context.messages.at(-1)?.role === "toolResult"
+        ? { text: `child saw: ${JSON.stringify((context.messages.at(-1) as { content: unknown }).content)}` }
+        : { toolCalls: [{ name: "wipe", arguments: {} }] },
+    );
+
+  for (const [label, approve, expected] of [
+    ["without an approver are rejected, never left waiting", undefined, "no approver"],
+    ["are decided by the approve option (reject with a reason)", () => "too risky", "too risky"],
+    ["are decided by the approve option (approve)", () => true, "wiped"],
+  ] as const) {
+    it(label, async () => {
+      const childFaux = childScript();
+      const child = track(new Agent({ model: childFaux.model, streamFn: childFaux.streamFn, tools: [guarded] }));
+      const { agent, log } = make([{ toolCalls: [{ name: "helper", arguments: { prompt: "clean up" } }] }, { text: "ok" }], {
+        tools: [child.asTool({ name: "helper", description: "helps", approve })],
+      });
+      await agent.prompt("go");
+      expect(resultText(log.events.find((e) => e.type === "tool_execution_end"))).toContain(expected);
+    });
+  }
+});
