@@ -34,7 +34,7 @@ const getTime = defineTool({
 });
 
 const apiKey = process.env.OPENROUTER_API_KEY;
-const server = apiKey ? undefined : await startFauxServer({ chunkDelayMs: 15 });
+const server = apiKey ? undefined : await startFauxServer({ chunkDelayMs: Number(process.env.TINYAGENT_DEMO_DELAY_MS ?? 15) });
 const model: Model = server ? server.model : openRouterModel(process.env.TINYAGENT_MODEL ?? "openai/gpt-4o-mini");
 console.log(dim(`model: ${model.id} via ${model.baseUrl}${server ? " (built-in scripted model on loopback)" : ""}\n`));
 
@@ -44,11 +44,11 @@ viewer?.attach(agent, { title: "demo" });
 if (viewer) console.log(green(`run viewer: ${viewer.url}\n`));
 agent.setSystemPrompt("You are a helpful assistant. Use tools for arithmetic and the time. Be brief.");
 
-// States, as the machine moves between them.
-let lastState = "";
-agent.actor.subscribe((snapshot) => {
-  const state = typeof snapshot.value === "string" ? snapshot.value : Object.keys(snapshot.value)[0]!;
-  if (state !== lastState && state !== "idle") process.stdout.write(dim(`\n[${state}] `));
+// States, as the machine moves between them (a snapshot is announced after the events its step emitted).
+let lastState = "idle";
+agent.actor.subscribe(({ value }) => {
+  const state = typeof value === "string" ? value : Object.keys(value)[0]!;
+  if (state !== lastState) process.stdout.write(dim(`\n  [${lastState} → ${state}] `));
   lastState = state;
 });
 
@@ -59,22 +59,23 @@ agent.subscribe((event: AgentEvent) => {
     if (e.type === "text_delta") process.stdout.write(e.delta);
     if (e.type === "thinking_delta") process.stdout.write(dim(e.delta));
   } else if (event.type === "tool_execution_start") {
-    process.stdout.write(cyan(`\n  → ${event.toolName}(${JSON.stringify(event.args)})`));
+    process.stdout.write(cyan(`\n    → ${event.toolName}(${JSON.stringify(event.args)})`));
   } else if (event.type === "tool_execution_end") {
     const text = event.result.content.map((block) => (block.type === "text" ? block.text : "[image]")).join("");
-    process.stdout.write((event.isError ? yellow : green)(`\n  ← ${event.toolName}: ${text}`));
+    process.stdout.write((event.isError ? yellow : green)(`\n    ← ${event.toolName}: ${text}`));
   }
 });
 
 for (const prompt of ["What is 12 + 30 + 7?", "And what time is it?", "Thanks, that's all!"]) {
-  console.log(yellow(`\n\nyou: ${prompt}`));
+  process.stdout.write(yellow(`\nyou: ${prompt}`));
   const reply = await agent.prompt(prompt);
-  if (reply.stopReason === "error") console.log(yellow(`\nerror: ${reply.errorMessage}`));
+  if (reply.stopReason === "error") process.stdout.write(yellow(`\nerror: ${reply.errorMessage}`));
+  process.stdout.write("\n");
 }
 
 const { usage } = agent.actor.getSnapshot().context;
 console.log(
-  dim(`\n\nusage: ${usage.input} in / ${usage.output} out tokens, $${usage.cost.total.toFixed(6)}; ${agent.state.messages.length} messages`),
+  dim(`\nusage: ${usage.input} in / ${usage.output} out tokens, $${usage.cost.total.toFixed(6)}; ${agent.state.messages.length} messages`),
 );
 await server?.close();
 if (viewer) {

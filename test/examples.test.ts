@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
-const env = { ...process.env, OPENROUTER_API_KEY: "" };
+const env = { ...process.env, OPENROUTER_API_KEY: "", TINYAGENT_DEMO_DELAY_MS: "0" };
 const tsx = (file: string) => run("npx", ["tsx", "--conditions=tinyagent-source", file], { env, timeout: 30_000 });
 
 describe("examples run as written (and exit: no handle left open)", () => {
@@ -21,7 +21,7 @@ describe("examples run as written (and exit: no handle left open)", () => {
 
   it("demo shows states, tool calls, results and usage", async () => {
     const { stdout } = await tsx("examples/demo.ts");
-    for (const text of ["[streaming]", "[executingTools]", "→ sum(", "← sum: 49", "The sum is 49.", "← get_time:", "usage:"]) {
+    for (const text of ["[idle → streaming]", "[streaming → executingTools]", "[turnEnd → idle]", "→ sum(", "← sum: 49", "The sum is 49.", "← get_time:", "usage:"]) {
       expect(stdout).toContain(text);
     }
   });
