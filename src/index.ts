@@ -82,3 +82,4 @@ export {
 export type { AgentSnapshotLike, AgentStateName } from "./selectors.js";
 export { startRunViewer } from "./run-viewer.js";
 export type { RunViewer, RunViewerOptions } from "./viewer/server.js";
+export { agentLoop, agentLoopContinue } from "./agent-loop.js";
