@@ -71,6 +71,7 @@ export function toolSpec(tool: AgentTool): ToolSpec {
  * unique, schemas must describe objects. Throws {@link AgentError} otherwise.
  */
 export function checkTools(tools: readonly AgentTool[]): void {
+  if (!Array.isArray(tools)) throw new AgentError("invalid-tool", `Tools must be an array of tools; got ${describe(tools)}.`);
   const seen = new Set<string>();
   for (const tool of tools) {
     if (!tool || typeof tool.name !== "string" || tool.name === "" || typeof tool.execute !== "function") {

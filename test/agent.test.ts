@@ -215,6 +215,7 @@ describe("Agent: misuse gets clear errors", () => {
     const bad = { ...sum, name: "bad", parameters: z.string() } as unknown as AgentTool;
     expect(() => agent.setTools([bad])).toThrow(AgentError);
     expect(() => agent.setTools([bad])).toThrow(/must describe an object/);
+    expect(() => agent.setTools("sum" as never)).toThrow(/Tools must be an array of tools; got "sum"/);
     const noModel = new Agent({});
     await expect(noModel.prompt("x")).rejects.toThrow(/No model set/);
     const empty = makeAgent([]).agent;
