@@ -62,6 +62,24 @@ export function announceResults(context: AgentContext, emit: Emit) {
   }
 }
 
+/**
+ * Answers every call of the batch not started yet with an error result carrying
+ * `text` (with its start and end events, so each call is announced once), then
+ * appends the results that are now in, in call order.
+ */
+export function answerUnstarted(context: AgentContext, text: string, emit: Emit, now: () => number) {
+  const batch = context.batch!;
+  for (let index = batch.started; index < batch.calls.length; index++) {
+    const call = batch.calls[index]!;
+    const result = textResult(text);
+    batch.results[index] = stamped(toolResultMessage(call, result, true), now());
+    emit({ type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments });
+    emit({ type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result, isError: true });
+  }
+  batch.started = batch.calls.length;
+  announceResults(context, emit);
+}
+
 export function isTerminal(event: AssistantMessageEvent): event is Extract<AssistantMessageEvent, { type: "done" | "error" }> {
   return event.type === "done" || event.type === "error";
 }

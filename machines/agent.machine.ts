@@ -10,7 +10,6 @@
  */
 import { enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
 import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/messages.js";
-import { textResult } from "../src/tools.js";
 import type { AgentEvent, AgentMessage, AssistantMessageEvent, ToolResultMessage } from "../src/types.js";
 import { actorNow, stamped } from "./actor-clock.js";
 import {
@@ -23,6 +22,7 @@ import {
 import {
   ABORTED,
   announceResults,
+  answerUnstarted,
   concludeAssistant,
   isTerminal,
   terminalOf,
@@ -82,6 +82,8 @@ export const agentMachine = setup({
       const batch = context.batch!;
       return batch.results.filter(Boolean).length + 1 === batch.calls.length;
     },
+    sequentialRunEnds: ({ context, event }) =>
+      context.toolExecution === "sequential" && (context.runEnd !== null || (event as { hookError?: string }).hookError !== undefined),
     approvalWaiting: ({ context }) => context.pendingToolCalls.some((call) => call.status === "awaitingApproval"),
     isAwaitingApproval: ({ context, event }) =>
       context.pendingToolCalls.some(
@@ -275,15 +277,14 @@ export const agentMachine = setup({
         if (!batch.results[index]) enqueue.sendTo(toolActorId(context, index), { type: "abort" });
       }
       const emitted: AgentEvent[] = [];
-      for (let index = batch.started; index < batch.calls.length; index++) {
-        const call = batch.calls[index]!;
-        const result = textResult("Tool execution was aborted before it started.");
-        batch.results[index] = stamped(toolResultMessage(call, result, true), actorNow(self));
-        emitted.push({ type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments });
-        emitted.push({ type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result, isError: true });
-      }
-      batch.started = batch.calls.length;
-      announceResults(context, (e) => emitted.push(e));
+      answerUnstarted(context, "Tool execution was aborted before it started.", (e) => emitted.push(e), () => actorNow(self));
+      for (const e of emitted) enqueue.emit(e);
+    }),
+    skipUnstartedTools: enqueueActions(({ enqueue, context, self }) => {
+      // Sequential calls after a throwing hook never start; they still need answers, or the batch never ends.
+      const emitted: AgentEvent[] = [];
+      answerUnstarted(context, "Tool call was not executed: the run ended with an error.", (e) => emitted.push(e), () => actorNow(self));
+      enqueue.assign({ batch: context.batch });
       for (const e of emitted) enqueue.emit(e);
     }),
     emitTurnEnd: enqueueActions(({ enqueue, context }) => {
@@ -401,6 +402,7 @@ export const agentMachine = setup({
         "tool.update": { actions: "emitToolUpdate" },
         "tool.done": [
           { guard: "isLastToolResult", actions: "recordToolResult", target: "turnEnd" },
+          { guard: "sequentialRunEnds", actions: ["recordToolResult", "skipUnstartedTools"], target: "turnEnd" },
           { actions: ["recordToolResult", "startNextSequentialTool"] },
         ],
         "agent.approve": { guard: "isAwaitingApproval", actions: "forwardApproval" },
