@@ -36,12 +36,12 @@ const getTime = defineTool({
 const apiKey = process.env.OPENROUTER_API_KEY;
 const server = apiKey ? undefined : await startFauxServer({ chunkDelayMs: Number(process.env.TINYAGENT_DEMO_DELAY_MS ?? 15) });
 const model: Model = server ? server.model : openRouterModel(process.env.TINYAGENT_MODEL ?? "openai/gpt-4o-mini");
-console.log(dim(`model: ${model.id} via ${model.baseUrl}${server ? " (built-in scripted model on loopback)" : ""}\n`));
+console.log(dim(`model: ${model.id} via ${model.baseUrl}${server ? " (built-in scripted model on loopback)" : ""}`));
 
 const agent = new Agent({ model, tools: [sum, getTime] });
 const viewer = process.argv.includes("--view") ? await startRunViewer({ port: Number(process.env.TINYAGENT_VIEW_PORT ?? 4477) }) : undefined;
 viewer?.attach(agent, { title: "demo" });
-if (viewer) console.log(green(`run viewer: ${viewer.url}\n`));
+if (viewer) console.log(green(`run viewer: ${viewer.url}`));
 agent.setSystemPrompt("You are a helpful assistant. Use tools for arithmetic and the time. Be brief.");
 
 // States, as the machine moves between them (a snapshot is announced after the events its step emitted).
