@@ -70,6 +70,10 @@ export const agentMachine = setup({
   },
   guards: {
     hasModel: ({ context }) => context.model !== undefined,
+    continuesWithSteering: ({ context }) =>
+      context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.steeringQueue.length > 0,
+    continuesWithFollowUp: ({ context }) =>
+      context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.followUpQueue.length > 0,
     startsOnce: ({ context }) => context.once === "pending" && context.model !== undefined,
     ranOnce: ({ context }) => context.once === "running",
     startsOnceWithoutModel: ({ context }) => context.once === "pending",
@@ -360,7 +364,12 @@ export const agentMachine = setup({
       ],
       on: {
         "agent.prompt": { guard: "hasModel", actions: "startRun", target: "streaming" },
-        "agent.continue": { guard: "hasModel", actions: "startRun", target: "streaming" },
+        // From an assistant message, continue() runs what is queued (as pi-agent-core does): steering first, then follow-ups.
+        "agent.continue": [
+          { guard: "continuesWithSteering", actions: ["takeSteering", "startRun"], target: "streaming" },
+          { guard: "continuesWithFollowUp", actions: ["takeFollowUp", "startRun"], target: "streaming" },
+          { guard: "hasModel", actions: "startRun", target: "streaming" },
+        ],
         "agent.replaceMessages": { actions: "replaceMessages" },
         "agent.appendMessage": { actions: "appendMessage" },
         "agent.reset": { actions: "reset" },

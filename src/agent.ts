@@ -168,15 +168,19 @@ export class Agent {
     return assistantText(await this.prompt(text));
   }
 
-  /** Runs the model on the current transcript, which must end with a user or tool-result message. */
+  /**
+   * Runs the model on the current transcript. From an assistant message it
+   * runs the queued steering (else follow-up) messages, as pi-agent-core does;
+   * with nothing queued the transcript must end with a user or tool-result message.
+   */
   async continue(): Promise<AssistantMessage> {
     this.assertCanStart("continue");
     const last = this.context.messages.at(-1);
     if (!last) throw new AgentError("invalid-continue", "Nothing to continue: the transcript is empty. Use prompt() first.");
-    if (last.role === "assistant") {
+    if (last.role === "assistant" && !this.hasQueuedMessages()) {
       throw new AgentError(
         "invalid-continue",
-        "Cannot continue from an assistant message: the model has already answered. Use prompt() or followUp() to add a user message.",
+        "Cannot continue from an assistant message: the model has already answered. Use prompt(), or followUp()/steer() and then continue().",
       );
     }
     return this.run({ type: "agent.continue" });
