@@ -19,6 +19,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const from = readme.indexOf(START);
   const to = readme.indexOf(END);
   if (from < 0 || to < 0) throw new Error(`README.md lacks the markers ${START} … ${END}`);
-  writeFileSync("README.md", readme.slice(0, from) + diagramBlock() + readme.slice(to + END.length));
-  console.log("README.md: agent machine diagram updated");
+  const updated = readme.slice(0, from) + diagramBlock() + readme.slice(to + END.length);
+  // Say whether anything changed, so a no-op run does not look like an edit.
+  if (updated === readme) console.log("README.md: agent machine diagram already up to date");
+  else {
+    writeFileSync("README.md", updated);
+    console.log("README.md: agent machine diagram updated");
+  }
 }
