@@ -6,7 +6,7 @@
  */
 import { addUsage, toolCallsOf, toolResultMessage } from "../src/messages.js";
 import { textResult } from "../src/tools.js";
-import type { AgentEvent, AssistantMessage, AssistantMessageEvent } from "../src/types.js";
+import type { AgentEvent, AgentMessage, AssistantMessage, AssistantMessageEvent, QueueMode } from "../src/types.js";
 import { stamped } from "./actor-clock.js";
 import type { AgentContext, PendingToolCall } from "./agent-context.js";
 import type { ToolCallInput } from "./tool-call.machine.js";
@@ -108,4 +108,9 @@ export function toolStart(context: AgentContext, index: number) {
     hooks: { beforeToolCall: context.hooks.beforeToolCall, afterToolCall: context.hooks.afterToolCall },
   };
   return { event, id: toolActorId(context, index), input };
+}
+
+/** Takes queued messages out of `queue` (in place): the first one, or all of them. */
+export function takeQueued(queue: AgentMessage[], mode: QueueMode): AgentMessage[] {
+  return mode === "all" ? queue.splice(0) : queue.splice(0, 1);
 }

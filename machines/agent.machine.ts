@@ -25,6 +25,7 @@ import {
   answerUnstarted,
   concludeAssistant,
   isTerminal,
+  takeQueued,
   terminalOf,
   toolActorId,
   toolStart,
@@ -136,7 +137,11 @@ export const agentMachine = setup({
       if (event.followUp) enqueue.assign({ followUpQueue: [] });
     }),
     startRun: enqueueActions(({ enqueue, context, event }) => {
-      const input = event.type === "agent.prompt" ? event.messages : context.pendingInput;
+      const input = event.type === "agent.prompt" ? [...event.messages] : [...context.pendingInput];
+      // Steering queued between runs joins the prompt before the first model call (as in pi-agent-core),
+      // unless continue() already took queued messages as its input.
+      const startsFresh = event.type === "agent.prompt" || (event.type === "agent.continue" && input.length === 0);
+      if (startsFresh) input.push(...takeQueued(context.steeringQueue, context.steeringMode));
       enqueue.assign({
         once: context.once === null ? null : "running",
         runStart: context.messages.length,
@@ -145,7 +150,7 @@ export const agentMachine = setup({
         runEnd: null,
         batch: null,
         turnMessage: null,
-        pendingInput: [...input],
+        pendingInput: input,
       });
       enqueue.emit({ type: "agent_start" });
     }),
@@ -321,12 +326,10 @@ export const agentMachine = setup({
       });
     }),
     takeSteering: enqueueActions(({ enqueue, context }) => {
-      const taken = context.steeringMode === "all" ? context.steeringQueue.splice(0) : context.steeringQueue.splice(0, 1);
-      enqueue.assign({ pendingInput: taken });
+      enqueue.assign({ pendingInput: takeQueued(context.steeringQueue, context.steeringMode) });
     }),
     takeFollowUp: enqueueActions(({ enqueue, context }) => {
-      const taken = context.followUpMode === "all" ? context.followUpQueue.splice(0) : context.followUpQueue.splice(0, 1);
-      enqueue.assign({ pendingInput: taken });
+      enqueue.assign({ pendingInput: takeQueued(context.followUpQueue, context.followUpMode) });
     }),
     endRun: enqueueActions(({ enqueue, context, self }) => {
       let error = context.error;

@@ -264,3 +264,14 @@ describe("queue and settings API (pi-agent-core parity)", () => {
     expect(agent.sessionId).toBe("session-7");
   });
 });
+
+describe("steering queued between runs", () => {
+  it("joins the next prompt before its first model call", async () => {
+    const { agent, faux } = makeAgent([{ text: "saw both" }]);
+    agent.steer("and be brief");
+    await agent.prompt("hello");
+    expect(faux.calls).toHaveLength(1);
+    expect(faux.calls[0]?.context.messages.map((m) => (m.role === "user" ? m.content : m.role))).toEqual(["hello", "and be brief"]);
+    expect(agent.hasQueuedMessages()).toBe(false);
+  });
+});
