@@ -13,6 +13,8 @@ import type { RunViewer, RunViewerOptions } from "./viewer/server.js";
  * console.log(viewer.url);
  */
 export async function startRunViewer(options?: RunViewerOptions): Promise<RunViewer> {
-  const server = await import("./viewer/server.js");
+  // A computed specifier, so browser bundlers (the web chat's Vite build) do not pull the node server in.
+  const specifier = "./viewer/server.js";
+  const server = (await import(/* @vite-ignore */ specifier)) as typeof import("./viewer/server.js");
   return server.startRunViewer(options);
 }
