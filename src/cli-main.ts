@@ -34,9 +34,13 @@ export async function runCli(argv: string[], output: CliOutput = console): Promi
   }
   const { positionals, values } = parsed;
   const [command, file, ...rest] = positionals;
-  if (values.help || command !== "view" || rest.length > 0) {
+  if (values.help) {
+    output.log(USAGE);
+    return { exitCode: 0 };
+  }
+  if (command !== "view" || rest.length > 0) {
     output.error(USAGE);
-    return { exitCode: values.help ? 0 : 2 };
+    return { exitCode: 2 };
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
