@@ -89,6 +89,7 @@ export const agentMachine = setup({
     },
     sequentialRunEnds: ({ context, event }) =>
       context.toolExecution === "sequential" && (context.runEnd !== null || (event as { hookError?: string }).hookError !== undefined),
+    hookFailed: ({ event }) => (event as { hookError?: string }).hookError !== undefined,
     approvalWaiting: ({ context }) => context.pendingToolCalls.some((call) => call.status === "awaitingApproval"),
     isAwaitingApproval: ({ context, event }) =>
       context.pendingToolCalls.some(
@@ -289,6 +290,14 @@ export const agentMachine = setup({
       answerUnstarted(context, "Tool execution was aborted before it started.", (e) => emitted.push(e), () => actorNow(self));
       for (const e of emitted) enqueue.emit(e);
     }),
+    abortOtherTools: enqueueActions(({ enqueue, context }) => {
+      // A throwing hook ends the run: the other calls of the batch (running or awaiting approval) are
+      // aborted now rather than left to finish, so the run never waits on them.
+      const batch = context.batch!;
+      for (let index = 0; index < batch.started; index++) {
+        if (!batch.results[index]) enqueue.sendTo(toolActorId(context, index), { type: "abort" });
+      }
+    }),
     skipUnstartedTools: enqueueActions(({ enqueue, context, self }) => {
       // Sequential calls after a throwing hook never start; they still need answers, or the batch never ends.
       const emitted: AgentEvent[] = [];
@@ -415,6 +424,7 @@ export const agentMachine = setup({
         "tool.done": [
           { guard: "isLastToolResult", actions: "recordToolResult", target: "turnEnd" },
           { guard: "sequentialRunEnds", actions: ["recordToolResult", "skipUnstartedTools"], target: "turnEnd" },
+          { guard: "hookFailed", actions: ["recordToolResult", "abortOtherTools"] },
           { actions: ["recordToolResult", "startNextSequentialTool"] },
         ],
         "agent.approve": { guard: "isAwaitingApproval", actions: "forwardApproval" },

@@ -57,3 +57,35 @@ describe("sequential tools and a throwing hook", () => {
     });
   }
 });
+
+describe("parallel tools and a throwing hook", () => {
+  it("aborts the other calls, even one waiting for approval, and ends the run without waiting", async () => {
+    const guarded = defineTool({
+      name: "guarded",
+      description: "needs approval",
+      parameters: z.object({}),
+      requiresApproval: true,
+      async execute() {
+        return { content: [{ type: "text", text: "ran" }] };
+      },
+    });
+    const { agent, faux } = make(
+      [{ toolCalls: [{ name: "guarded", arguments: {} }, { name: "echo", arguments: { say: "x" } }] }, { text: "never asked" }],
+      {
+        tools: [guarded, echo],
+        beforeToolCall: ({ toolCall }) => {
+          if (toolCall.name === "echo") throw new Error("policy down");
+        },
+      },
+    );
+    const message = await agent.prompt("go"); // resolves: nobody approves
+    expect(faux.calls).toHaveLength(1);
+    expect(message.stopReason).toBe("error");
+    expect(message.errorMessage).toBe("beforeToolCall hook threw: policy down");
+    const results = agent.state.messages.filter((m) => m.role === "toolResult");
+    expect(results.map((r) => r.role === "toolResult" && [r.toolName, r.isError])).toEqual([
+      ["guarded", true],
+      ["echo", true],
+    ]);
+  });
+});
