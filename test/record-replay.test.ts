@@ -9,11 +9,10 @@ import {
   streamOpenAICompatible,
   traceRun,
   type AgentOptions,
-  type AgentTool,
   type RunStep,
 } from "../src/index.js";
 import { createFauxProvider, startFauxServer, type FauxScript } from "../src/testing.js";
-import { deferred, expectValidTranscript, until } from "./helpers/transcript.js";
+import { deferred, expectValidTranscript, gatedTool, until } from "./helpers/transcript.js";
 
 const add = defineTool({
   name: "add",
@@ -25,24 +24,6 @@ const add = defineTool({
     return { content: [{ type: "text", text: String(a + b) }], details: { sum: a + b } };
   },
 });
-
-/** A tool that waits for its gate (or its signal). */
-function gated(name = "gate", extra: Partial<AgentTool> = {}) {
-  const gate = deferred();
-  const started: string[] = [];
-  const tool: AgentTool = {
-    name,
-    description: "waits",
-    parameters: { type: "object", properties: {} },
-    async execute(id, _args, signal) {
-      started.push(id);
-      await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
-      return { content: [{ type: "text", text: "released" }] };
-    },
-    ...extra,
-  };
-  return { tool, gate, started };
-}
 
 /** Runs `drive` on a fresh faux agent while recording it and tracing its live steps. */
 async function recordScenario(script: FauxScript, options: AgentOptions, drive: (agent: Agent) => Promise<unknown>) {
@@ -106,8 +87,8 @@ describe("record and replay", () => {
   });
 
   it("steering, approval and a tool timeout (a timer firing)", async () => {
-    const slow = gated("slow", { timeoutMs: 5 });
-    const careful = gated("careful", { requiresApproval: true });
+    const slow = gatedTool("slow", { timeoutMs: 5 });
+    const careful = gatedTool("careful", { requiresApproval: true });
     const { recording } = await expectReplayMatches(
       recordScenario(
         [{ toolCalls: [{ name: "slow", arguments: {} }, { name: "careful", arguments: {} }] }, { text: "steered" }],
@@ -129,7 +110,7 @@ describe("record and replay", () => {
   });
 
   it("a provider error and an abort mid-batch", async () => {
-    const { tool } = gated();
+    const { tool } = gatedTool();
     const { replay } = await expectReplayMatches(
       recordScenario(
         [{ text: "partial", error: "upstream exploded" }, { toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }],

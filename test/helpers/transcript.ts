@@ -53,18 +53,22 @@ export async function until(predicate: () => boolean): Promise<void> {
 }
 
 /** A tool whose calls wait until released, recording their signals. */
-export function gatedTool(name = "gate") {
+export function gatedTool(name = "gate", extra: Partial<AgentTool> = {}) {
   const gate = deferred();
   const signals: AbortSignal[] = [];
+  /** Tool call ids, in the order the calls started. */
+  const started: string[] = [];
   const tool: AgentTool = {
     name,
     description: "waits for the gate",
     parameters: { type: "object", properties: {} },
-    async execute(_id, _args, signal) {
+    async execute(id, _args, signal) {
+      started.push(id);
       signals.push(signal!);
       await Promise.race([gate.promise, new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))))]);
       return { content: [{ type: "text", text: "released" }] };
     },
+    ...extra,
   };
-  return { tool, gate, signals };
+  return { tool, gate, signals, started };
 }
