@@ -7,6 +7,12 @@ describe("README", () => {
     expect(readFileSync("README.md", "utf8")).toContain(diagramBlock());
   });
 
+  it("draws substates as composite states, with higher-order guards spelled out", () => {
+    const block = diagramBlock();
+    expect(block).toContain("state executingTools {");
+    expect(block).toContain("awaitingApproval --> running: always [!approvalWaiting]");
+  });
+
   it("starts with the two commands", () => {
     const readme = readFileSync("README.md", "utf8");
     expect(readme.indexOf("npm install && npm run demo")).toBeLessThan(readme.indexOf("## Quick start"));
