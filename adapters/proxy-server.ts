@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { Model, StreamFn } from "../src/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
 import { streamOpenAICompatible } from "./openai-compatible.js";
+import { OPENROUTER_BASE_URL } from "./openrouter.js";
 import { bearerMatches, corsHeaders, HttpRejection, readBody, redactor, sendJson } from "./proxy-http.js";
 import type { ProxyCorsOptions } from "./proxy-http.js";
 import { SseWriter } from "./proxy-sse-writer.js";
@@ -32,8 +33,10 @@ export type ProxyServerOptions = {
    * Which models clients may use: a list matched by `id` (others get 403), or
    * a function from the requested model to the upstream model (undefined → 403).
    * The returned model's `baseUrl` and `headers` are the server's, never the client's.
+   * Without it, any model id is served: on its provider's public endpoint for
+   * "openrouter" and "openai", as requested by a custom `upstream`, else 403.
    */
-  models: readonly Model[] | ((requested: ProxyRequestModel) => Model | undefined | Promise<Model | undefined>);
+  models?: readonly Model[] | ((requested: ProxyRequestModel) => Model | undefined | Promise<Model | undefined>);
   /** Largest accepted request body (default 4 MiB); larger gets 413. */
   maxBodyBytes?: number;
   /** Time allowed for the request headers (default 10 s) and then the body (default 30 s); 408 after. */
@@ -61,6 +64,22 @@ export type ProxyServer = {
 
 type ActiveStream = { shutdown(): void; finished: Promise<void> };
 
+/** Public endpoints of the providers whose keys the default upstream reads from the environment. */
+const PUBLIC_BASE_URLS: Record<string, string> = { openrouter: OPENROUTER_BASE_URL, openai: "https://api.openai.com/v1" };
+
+/**
+ * The upstream model for a request when no allow-list is configured. The URL is
+ * never the client's: a known provider's public endpoint, or none for a custom
+ * upstream (which decides itself); anything else is refused.
+ */
+function openModel(requested: ProxyRequestModel, customUpstream: boolean): Model | undefined {
+  const baseUrl = PUBLIC_BASE_URLS[requested.provider ?? ""];
+  if (baseUrl === undefined && !customUpstream) return undefined;
+  const model: Model = { id: requested.id, provider: requested.provider ?? "proxy", api: requested.api ?? "openai-completions", baseUrl: baseUrl ?? "" };
+  if (requested.name !== undefined) model.name = requested.name;
+  return model;
+}
+
 /**
  * Creates a proxy server.
  * @example
@@ -87,6 +106,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
 
   async function resolveModel(requested: ProxyRequestModel): Promise<Model | undefined> {
     const { models } = options;
+    if (models === undefined) return openModel(requested, options.upstream !== undefined);
     return typeof models === "function" ? await models(requested) : models.find((m) => m.id === requested.id);
   }
 
@@ -110,6 +130,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       throw new HttpRejection(400, `Invalid request body:\n${z.prettifyError(parsed.error)}`, { issues });
     }
     const model = await resolveModel(parsed.data.model);
+    if (!model && options.models === undefined) {
+      const provider = parsed.data.model.provider ?? "(none)";
+      throw new HttpRejection(403, `This proxy has no model allow-list and provider "${provider}" has no known public endpoint; the server must pass { models } to createProxyServer.`);
+    }
     if (!model) throw new HttpRejection(403, `Model "${parsed.data.model.id}" is not allowed on this proxy.`);
     return { request: parsed.data, model };
   }

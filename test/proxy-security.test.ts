@@ -51,6 +51,18 @@ describe("proxy server rejections", () => {
     expect(await post(url, { path: "/healthz", method: "GET" })).toMatchObject({ status: 200, text: '{"ok":true}' });
   });
 
+  it("without a model allow-list: a custom upstream serves any model id; the default upstream refuses unknown providers", async () => {
+    const faux = createFauxProvider([{ text: "served" }]);
+    const open = await startProxy({ models: undefined, upstream: faux.streamFn });
+    const message = finalOf(await collect(streamProxy({ ...open.model, id: "any-model" }, context)));
+    expect(message.stopReason).toBe("stop");
+    expect(faux.calls[0]?.model.id).toBe("any-model");
+    const closed = await startProxy({ models: undefined });
+    const refused = await post(closed.url, { body: JSON.stringify({ model: { id: "m", provider: "local" }, context }) });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text).error).toMatch(/no model allow-list and provider "local" has no known public endpoint/);
+  });
+
   it("lists the zod problems of a schema violation", async () => {
     const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn });
     const bad = { model: {}, context: { messages: [{ role: "user", content: 42 }, { role: "robot" }] }, options: { maxTokens: -1 } };
