@@ -24,7 +24,7 @@ import type {
   StreamOptions,
 } from "./types.js";
 
-/** Options of `new Agent(…)`; every one may be changed later except `streamFn` and `inspect`. */
+/** Options of `new Agent(…)`. Settings with a setter or accessor (system prompt, model, tools, modes, session id) may change between runs. */
 export type AgentOptions = AgentHooks & {
   /** The model provider. Default: {@link streamOpenAICompatible} ({@link streamOpenRouter} for OpenRouter models). */
   streamFn?: StreamFn;
