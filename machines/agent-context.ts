@@ -93,8 +93,9 @@ export type AgentMachineEvent =
   | { type: "agent.steer"; message: AgentMessage }
   | { type: "agent.followUp"; message: AgentMessage }
   | { type: "agent.abort" }
-  | { type: "agent.approve"; toolCallId: string }
-  | { type: "agent.reject"; toolCallId: string; reason?: string }
+  /** Without `toolCallId`: the first call waiting for approval (so `can({ type: "agent.approve" })` asks "is any waiting?"). */
+  | { type: "agent.approve"; toolCallId?: string }
+  | { type: "agent.reject"; toolCallId?: string; reason?: string }
   | { type: "agent.configure"; settings: Partial<AgentSettings> }
   | { type: "agent.replaceMessages"; messages: AgentMessage[] }
   | { type: "agent.appendMessage"; message: AgentMessage }

@@ -114,3 +114,10 @@ export function toolStart(context: AgentContext, index: number) {
 export function takeQueued(queue: AgentMessage[], mode: QueueMode): AgentMessage[] {
   return mode === "all" ? queue.splice(0) : queue.splice(0, 1);
 }
+
+/** The call waiting for approval with this id, or the first one waiting when no id is given. */
+export function waitingCall(context: AgentContext, toolCallId: string | undefined): PendingToolCall | undefined {
+  return context.pendingToolCalls.find(
+    (call) => call.status === "awaitingApproval" && (toolCallId === undefined || call.toolCallId === toolCallId),
+  );
+}

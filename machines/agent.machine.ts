@@ -29,6 +29,7 @@ import {
   terminalOf,
   toolActorId,
   toolStart,
+  waitingCall,
   withStatus,
   type Emit,
 } from "./agent-run.js";
@@ -91,10 +92,7 @@ export const agentMachine = setup({
       context.toolExecution === "sequential" && (context.runEnd !== null || (event as { hookError?: string }).hookError !== undefined),
     hookFailed: ({ event }) => (event as { hookError?: string }).hookError !== undefined,
     approvalWaiting: ({ context }) => context.pendingToolCalls.some((call) => call.status === "awaitingApproval"),
-    isAwaitingApproval: ({ context, event }) =>
-      context.pendingToolCalls.some(
-        (call) => call.status === "awaitingApproval" && call.toolCallId === (event as { toolCallId: string }).toolCallId,
-      ),
+    isAwaitingApproval: ({ context, event }) => waitingCall(context, (event as { toolCallId?: string }).toolCallId) !== undefined,
     runEnded: ({ context }) => {
       const message = context.turnMessage;
       return (
@@ -317,7 +315,7 @@ export const agentMachine = setup({
     }),
     forwardApproval: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== "agent.approve" && event.type !== "agent.reject") return;
-      const call = context.pendingToolCalls.find((p) => p.status === "awaitingApproval" && p.toolCallId === event.toolCallId)!;
+      const call = waitingCall(context, event.toolCallId)!;
       enqueue.sendTo(
         toolActorId(context, call.index),
         event.type === "agent.approve" ? { type: "approve" } : { type: "reject", reason: event.reason },

@@ -275,3 +275,24 @@ describe("steering queued between runs", () => {
     expect(agent.hasQueuedMessages()).toBe(false);
   });
 });
+
+describe("approve without an id", () => {
+  it("the machine approves the first waiting call", async () => {
+    const guarded = defineTool({
+      name: "guarded",
+      description: "needs approval",
+      parameters: z.object({}),
+      requiresApproval: true,
+      async execute() {
+        return { content: [{ type: "text", text: "ran" }] };
+      },
+    });
+    const { agent } = makeAgent([{ toolCalls: [{ name: "guarded", arguments: {} }] }, { text: "ok" }], { tools: [guarded] });
+    const run = agent.prompt("go");
+    await until(() => agent.actor.getSnapshot().hasTag("awaitingApproval"));
+    expect(agent.actor.getSnapshot().can({ type: "agent.approve" })).toBe(true);
+    agent.actor.send({ type: "agent.approve" });
+    await run;
+    expect(agent.state.messages.find((m) => m.role === "toolResult")).toMatchObject({ isError: false });
+  });
+});

@@ -80,6 +80,9 @@ describe("snapshots drive a UI: can(), tags, selectors", () => {
       "agent.steer", "agent.followUp", "agent.abort", "agent.approve", "agent.reject",
     ]);
     expect(legal(agent.actor, "other")).toEqual(["agent.steer", "agent.followUp", "agent.abort"]);
+    // Without an id, approve/reject ask "is any call waiting?" and act on the first one.
+    expect(snap().can({ type: "agent.approve" })).toBe(true);
+    expect(snap().can({ type: "agent.reject" })).toBe(true);
 
     agent.approve(waiting!.toolCallId);
     expect(selectIsAwaitingApproval(snap())).toBe(false);
