@@ -117,6 +117,11 @@ function toPart(c: TextContent | ImageContent): ChatContentPart {
   return c.type === "text" ? { type: "text", text: c.text } : { type: "image_url", image_url: { url: `data:${c.mimeType};base64,${c.data}` } };
 }
 
+/** The arguments as the model wrote them: unparseable ones (kept as `{ __raw, __error }`) go back verbatim. */
+function argumentsText(args: Record<string, unknown>): string {
+  return typeof args.__raw === "string" && typeof args.__error === "string" ? args.__raw : JSON.stringify(args);
+}
+
 // Thinking is not sent back: several servers (DeepSeek among them) reject `reasoning_content` in requests.
 function toAssistantMessage(message: AssistantMessage): ChatMessage | undefined {
   let text = "";
@@ -124,7 +129,7 @@ function toAssistantMessage(message: AssistantMessage): ChatMessage | undefined 
   for (const block of message.content) {
     if (block.type === "text") text += block.text;
     else if (block.type === "toolCall") {
-      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.arguments) } });
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: argumentsText(block.arguments) } });
     }
   }
   // An assistant message with neither text nor tool calls is rejected by the API.

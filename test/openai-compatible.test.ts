@@ -82,6 +82,25 @@ describe("request", () => {
     });
   });
 
+  it("sends unparseable tool-call arguments back as the model wrote them", async () => {
+    const model = await serve({ chunks: [textBody] });
+    const context: Context = {
+      messages: [
+        { role: "user", content: "go", timestamp: 1 },
+        {
+          role: "assistant",
+          content: [{ type: "toolCall", id: "call_1", name: "look", arguments: { __raw: '{"at": "a', __error: "Unterminated string" } }],
+          api: "openai-completions", provider: "openai-compatible", model: "test-model",
+          usage: emptyUsage(), stopReason: "toolUse", timestamp: 2,
+        },
+        { role: "toolResult", toolCallId: "call_1", toolName: "look", content: [{ type: "text", text: "bad JSON" }], isError: true, timestamp: 3 },
+      ],
+    };
+    await allEvents(streamOpenAICompatible(model, context));
+    const sent = server!.requests[0]!.json() as { messages: { tool_calls?: { function: { arguments: string } }[] }[] };
+    expect(sent.messages[1]?.tool_calls?.[0]?.function.arguments).toBe('{"at": "a');
+  });
+
   it("accepts the API root or the full /chat/completions URL as baseUrl", async () => {
     server = await startSseServer({ chunks: [textBody] });
     for (const baseUrl of [`${server.url}/v1`, `${server.url}/v1/`, `${server.url}/v1/chat/completions`]) {
