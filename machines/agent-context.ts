@@ -113,6 +113,10 @@ export type AgentMachineInput = Partial<AgentSettings> & {
   streamFn: StreamFn;
   messages?: AgentMessage[];
   prompt?: AgentMessage[];
+  /** Restored state (see src/persist.ts): usage so far and the queued messages. */
+  usage?: Usage;
+  steeringQueue?: AgentMessage[];
+  followUpQueue?: AgentMessage[];
 };
 
 /** The context of a new agent machine. */
@@ -131,8 +135,8 @@ export function initialContext(input: AgentMachineInput): AgentContext {
     messages: [...(input.messages ?? [])],
     streamMessage: null,
     pendingToolCalls: [],
-    steeringQueue: [],
-    followUpQueue: [],
+    steeringQueue: [...(input.steeringQueue ?? [])],
+    followUpQueue: [...(input.followUpQueue ?? [])],
     pendingInput: [...(input.prompt ?? [])],
     runStart: 0,
     turn: 0,
@@ -141,7 +145,7 @@ export function initialContext(input: AgentMachineInput): AgentContext {
     runEnd: null,
     retry: null,
     error: undefined,
-    usage: zeroUsage(),
+    usage: input.usage ? { ...input.usage, cost: { ...input.usage.cost } } : zeroUsage(),
     once: input.prompt ? "pending" : null,
   };
 }

@@ -5,11 +5,12 @@
  */
 import { Subject, type Observable } from "rxjs";
 import { createActor, type InspectionEvent, type Observer } from "xstate";
-import { agentMachine, type AgentActor, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
+import { agentMachine, type AgentActor, type AgentContext, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
 import { AgentError } from "./errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, userMessage } from "./messages.js";
+import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
 import { checkTools } from "./tools.js";
 import type {
   AgentEvent,
@@ -80,10 +81,24 @@ export class Agent {
   /** Every event of every run, as an Observable. */
   readonly events$: Observable<AgentEvent> = this.subject.asObservable();
 
-  constructor(options: AgentOptions = {}) {
-    this.actor = createActor(agentMachine, { input: agentMachineInput(options), inspect: options.inspect });
+  /** `input` replaces the machine input built from `options` (how {@link Agent.restore} rebuilds an agent). */
+  constructor(options: AgentOptions = {}, input: AgentMachineInput = agentMachineInput(options)) {
+    this.actor = createActor(agentMachine, { input, inspect: options.inspect });
     this.actor.on("*", (event) => this.relay(event));
     this.actor.start();
+  }
+
+  /**
+   * Rebuilds an idle agent from {@link Agent.persist}'s output (parsed JSON): `options` give back the
+   * stream function, hooks and tool objects (see src/persist.ts). Throws {@link AgentError} for bad input.
+   */
+  static restore(persisted: unknown, options: RestoreAgentOptions = {}): Agent {
+    return new Agent(options, restoredMachineInput(persisted, options));
+  }
+
+  /** A JSON-serialisable copy of the agent's state, at any time (mid-run too); see {@link persistAgent}. */
+  persist(): PersistedAgent {
+    return persistAgent(this);
   }
 
   /** A snapshot of the agent's state. */

@@ -83,3 +83,5 @@ export type { AgentSnapshotLike, AgentStateName } from "./selectors.js";
 export { startRunViewer } from "./run-viewer.js";
 export type { RunViewer, RunViewerOptions } from "./viewer/server.js";
 export { agentLoop, agentLoopContinue } from "./agent-loop.js";
+export { INTERRUPTED_MESSAGE, INTERRUPTED_TOOL_RESULT, PERSISTED_AGENT_VERSION, parsePersistedAgent, persistAgent, restoredMachineInput } from "./persist.js";
+export type { PersistableAgent, PersistedAgent, PersistedStreamOptions, RestoreAgentOptions } from "./persist.js";

@@ -1,0 +1,242 @@
+/**
+ * Durable agents: `persistAgent` turns an agent (or its machine snapshot),
+ * idle or mid-run, into a plain JSON object; `restoredMachineInput` (behind
+ * `Agent.restore`) turns it back into an idle agent's input. Functions
+ * (streamFn, hooks, tool `execute`) are not data: tools are recorded by name
+ * and the caller hands the objects back on restore.
+ */
+import { z } from "zod";
+import type { AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
+import { agentMachineInput } from "./agent-input.js";
+import type { Agent, AgentOptions } from "./agent.js";
+import { AgentError } from "./errors.js";
+import { toolCallsOf, toolResultMessage } from "./messages.js";
+import { textResult } from "./tools.js";
+import type { AgentMessage, AssistantMessage, Model, QueueMode, StreamOptions, Usage } from "./types.js";
+
+/** The format version {@link persistAgent} writes and {@link restoredMachineInput} reads. */
+export const PERSISTED_AGENT_VERSION = 1;
+
+/** The `errorMessage` of a streaming assistant message cut short by a snapshot. */
+export const INTERRUPTED_MESSAGE = "Interrupted: the agent was restored from a snapshot taken mid-run.";
+
+/** The text of the error result given to a tool call that had not finished when the snapshot was taken. */
+export const INTERRUPTED_TOOL_RESULT = "Tool call was interrupted: the agent was restored from a snapshot taken mid-run; it may not have run, or run only in part.";
+
+/** Stream options that are safe to write down: no signal, API key or headers. */
+export type PersistedStreamOptions = Omit<StreamOptions, "signal" | "apiKey" | "headers">;
+
+/**
+ * An agent as plain JSON (`JSON.stringify` keeps all of it). `messages` is
+ * always a valid transcript: a snapshot taken mid-run records the run as
+ * interrupted (see {@link persistAgent}).
+ */
+export type PersistedAgent = {
+  version: typeof PERSISTED_AGENT_VERSION;
+  /** When the snapshot was taken (ISO 8601). */
+  savedAt: string;
+  systemPrompt: string;
+  model: Model | null;
+  /** Names of the agent's tools, in order; restore looks them up in `options.tools`. */
+  toolNames: string[];
+  messages: AgentMessage[];
+  steeringQueue: AgentMessage[];
+  followUpQueue: AgentMessage[];
+  /** Usage summed over every model call of the agent. */
+  usage: Usage;
+  settings: {
+    toolExecution: "parallel" | "sequential";
+    /** `null` for no limit (JSON has no Infinity). */
+    maxTurns: number | null;
+    steeringMode: QueueMode;
+    followUpMode: QueueMode;
+    streamOptions: PersistedStreamOptions;
+  };
+  /** Present when the snapshot was taken mid-run: what was cut short. */
+  run?: {
+    /** The machine state the run was in ("streaming", "executingTools", "turnEnd"). */
+    state: string;
+    /** Model calls the run had made. */
+    turn: number;
+    /** True when a streaming assistant message was kept as "aborted". */
+    streamInterrupted: boolean;
+    /** Ids of tool calls answered with an "interrupted" error result. */
+    interruptedToolCallIds: string[];
+    /** Messages about to enter the transcript at the next turn; restore appends them, so `continue()` sends them. */
+    pendingInput: AgentMessage[];
+  };
+};
+
+/** What {@link persistAgent} reads: an {@link Agent} or a snapshot of its actor (or of an `agentLogic` actor). */
+export type PersistableAgent = Pick<Agent, "actor"> | { context: AgentContext; value: unknown };
+
+/** Options of `Agent.restore`: the functions and tool objects; settings given here win over the persisted ones. */
+export type RestoreAgentOptions = Omit<AgentOptions, "messages">;
+
+/**
+ * A JSON-serialisable copy of an agent's state, taken at any time. Mid-run,
+ * a streaming assistant message is kept with stopReason "aborted", every tool
+ * call of the last assistant message left without a result gets an error
+ * result saying it was interrupted (finished results are kept, in call
+ * order), and queued messages are kept so `continue()` can go on.
+ * @example
+ * await writeFile("agent.json", JSON.stringify(persistAgent(agent)));
+ * const again = Agent.restore(JSON.parse(await readFile("agent.json", "utf8")), { streamFn, tools });
+ */
+export function persistAgent(source: PersistableAgent): PersistedAgent {
+  const snapshot = "actor" in source ? source.actor.getSnapshot() : source;
+  const context = snapshot.context;
+  const state = typeof snapshot.value === "string" ? snapshot.value : Object.keys(snapshot.value as object)[0]!;
+  // A JSON round trip: a deep copy (the machine mutates its arrays and the streamed message in place) that is surely JSON.
+  const messages = json(context.messages);
+  let streamInterrupted = false;
+  if (context.streamMessage) {
+    messages.push({ ...json(context.streamMessage), stopReason: "aborted", errorMessage: INTERRUPTED_MESSAGE });
+    streamInterrupted = true;
+  }
+  const interruptedToolCallIds = answerOpenToolCalls(messages, context);
+  const { signal: _signal, apiKey: _apiKey, headers: _headers, ...streamOptions } = context.streamOptions;
+  const running = state !== "idle" && state !== "done";
+  const persisted: PersistedAgent = {
+    version: PERSISTED_AGENT_VERSION,
+    savedAt: new Date().toISOString(),
+    systemPrompt: context.systemPrompt,
+    model: context.model ? json(context.model) : null,
+    toolNames: context.tools.map((tool) => tool.name),
+    messages,
+    steeringQueue: json(context.steeringQueue),
+    followUpQueue: json(context.followUpQueue),
+    usage: json(context.usage),
+    settings: {
+      toolExecution: context.toolExecution,
+      maxTurns: Number.isFinite(context.maxTurns) ? context.maxTurns : null,
+      steeringMode: context.steeringMode,
+      followUpMode: context.followUpMode,
+      streamOptions: json(streamOptions),
+    },
+  };
+  if (running || context.pendingInput.length > 0) {
+    persisted.run = { state, turn: context.turn, streamInterrupted, interruptedToolCallIds, pendingInput: json(context.pendingInput) };
+  }
+  return persisted;
+}
+
+/**
+ * Answers the tool calls of the last assistant message that have no result in
+ * `messages` (appended in place, in call order): with the result the batch
+ * already holds (finished but not announced, waiting on an earlier call), else
+ * with an "interrupted" error result. Returns the ids of the interrupted calls.
+ */
+function answerOpenToolCalls(messages: AgentMessage[], context: AgentContext): string[] {
+  const at = messages.findLastIndex((message) => message.role === "assistant");
+  if (at < 0) return [];
+  const answered = new Set(messages.slice(at + 1).flatMap((m) => (m.role === "toolResult" ? [m.toolCallId] : [])));
+  const batch = context.batch;
+  const interrupted: string[] = [];
+  const now = Date.now();
+  for (const call of toolCallsOf(messages[at] as AssistantMessage)) {
+    if (answered.has(call.id)) continue;
+    const done = batch?.results.find((result) => result?.toolCallId === call.id);
+    if (done) {
+      messages.push(json(done));
+    } else {
+      messages.push({ ...toolResultMessage(call, textResult(INTERRUPTED_TOOL_RESULT), true), timestamp: now });
+      interrupted.push(call.id);
+    }
+  }
+  return interrupted;
+}
+
+function json<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+// Messages are checked for shape only (a role): apps may add their own kinds (CustomAgentMessages).
+const messageSchema = z.looseObject({ role: z.string() });
+const usageSchema = z.object({
+  input: z.number(),
+  output: z.number(),
+  cacheRead: z.number(),
+  cacheWrite: z.number(),
+  totalTokens: z.number(),
+  cost: z.object({ input: z.number(), output: z.number(), cacheRead: z.number(), cacheWrite: z.number(), total: z.number() }),
+});
+const queueMode = z.enum(["one-at-a-time", "all"]);
+const persistedSchema = z.object({
+  version: z.literal(PERSISTED_AGENT_VERSION),
+  savedAt: z.string(),
+  systemPrompt: z.string(),
+  model: z.looseObject({ id: z.string(), api: z.string(), provider: z.string(), baseUrl: z.string() }).nullable(),
+  toolNames: z.array(z.string()),
+  messages: z.array(messageSchema),
+  steeringQueue: z.array(messageSchema),
+  followUpQueue: z.array(messageSchema),
+  usage: usageSchema,
+  settings: z.object({
+    toolExecution: z.enum(["parallel", "sequential"]),
+    maxTurns: z.number().positive().nullable(),
+    steeringMode: queueMode,
+    followUpMode: queueMode,
+    streamOptions: z.looseObject({}),
+  }),
+  run: z.looseObject({ pendingInput: z.array(messageSchema) }).optional(),
+});
+
+/**
+ * Checks `value` is a {@link PersistedAgent} this version reads; throws
+ * {@link AgentError} ("invalid-input") naming what is wrong.
+ */
+export function parsePersistedAgent(value: unknown): PersistedAgent {
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new AgentError("invalid-input", `Cannot restore an agent from ${value === null ? "null" : typeof value}: expected the object persistAgent() returned (JSON.parse it first if it is a string).`);
+  }
+  const version = (value as { version?: unknown }).version;
+  if (version !== PERSISTED_AGENT_VERSION) {
+    throw new AgentError(
+      "invalid-input",
+      `Cannot restore an agent persisted with version ${JSON.stringify(version)}: this tinyagent reads version ${PERSISTED_AGENT_VERSION}. Persist it again with a matching tinyagent.`,
+    );
+  }
+  const result = persistedSchema.safeParse(value);
+  if (!result.success) {
+    throw new AgentError("invalid-input", `Cannot restore the agent: the persisted object is malformed:\n${z.prettifyError(result.error)}`);
+  }
+  return value as PersistedAgent;
+}
+
+/**
+ * The agent machine's input for an idle agent rebuilt from `persisted`:
+ * `options` supply the stream function, hooks and the tool objects (every
+ * persisted tool name must have one) and may override settings.
+ * @example
+ * const actor = createActor(agentMachine, { input: restoredMachineInput(JSON.parse(text), { streamFn, tools }) });
+ */
+export function restoredMachineInput(persisted: unknown, options: RestoreAgentOptions = {}): AgentMachineInput {
+  const saved = json(parsePersistedAgent(persisted));
+  const offered = options.tools ?? [];
+  const tools = saved.toolNames.map((name) => {
+    const tool = offered.find((candidate) => candidate.name === name);
+    if (!tool) {
+      const have = offered.map((candidate) => `"${candidate.name}"`).join(", ") || "none";
+      throw new AgentError(
+        "invalid-tool",
+        `Cannot restore the agent: it used a tool named "${name}", but options.tools has no tool of that name (given: ${have}). Pass the tool objects in Agent.restore(persisted, { tools }).`,
+      );
+    }
+    return tool;
+  });
+  const { settings } = saved;
+  const input = agentMachineInput({
+    ...options,
+    systemPrompt: options.systemPrompt ?? saved.systemPrompt,
+    model: options.model ?? saved.model ?? undefined,
+    tools,
+    messages: [...saved.messages, ...(saved.run?.pendingInput ?? [])],
+    toolExecution: options.toolExecution ?? settings.toolExecution,
+    maxTurns: options.maxTurns ?? settings.maxTurns ?? undefined,
+    steeringMode: options.steeringMode ?? settings.steeringMode,
+    followUpMode: options.followUpMode ?? settings.followUpMode,
+    streamOptions: { ...settings.streamOptions, ...options.streamOptions },
+  });
+  return { ...input, usage: saved.usage, steeringQueue: saved.steeringQueue, followUpQueue: saved.followUpQueue };
+}
