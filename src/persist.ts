@@ -101,7 +101,7 @@ export function persistAgent(source: PersistableAgent): PersistedAgent {
     version: PERSISTED_AGENT_VERSION,
     savedAt: new Date().toISOString(),
     systemPrompt: context.systemPrompt,
-    model: context.model ? json(context.model) : null,
+    model: context.model ? json(withoutSecretHeaders(context.model)) : null,
     toolNames: context.tools.map((tool) => tool.name),
     messages,
     steeringQueue: json(context.steeringQueue),
@@ -239,4 +239,11 @@ export function restoredMachineInput(persisted: unknown, options: RestoreAgentOp
     streamOptions: { ...settings.streamOptions, ...options.streamOptions },
   });
   return { ...input, usage: saved.usage, steeringQueue: saved.steeringQueue, followUpQueue: saved.followUpQueue };
+}
+
+/** The model without headers that look like credentials (authorization, api keys, tokens): a snapshot is not a key store. */
+function withoutSecretHeaders(model: Model): Model {
+  if (!model.headers) return model;
+  const headers = Object.fromEntries(Object.entries(model.headers).filter(([name]) => !/auth|key|token|secret|cookie/i.test(name)));
+  return { ...model, headers };
 }

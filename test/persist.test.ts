@@ -40,6 +40,14 @@ function text(message: AgentMessage | undefined): string {
 }
 
 describe("persist an idle agent", () => {
+  it("leaves credential-like model headers out of the snapshot", () => {
+    const { agent, faux } = make([]);
+    agent.setModel({ ...faux.model, headers: { "x-api-key": "sk-header-secret", "x-title": "demo" } });
+    const written = JSON.stringify(agent.persist());
+    expect(written).not.toContain("sk-header-secret");
+    expect(agent.persist().model?.headers).toEqual({ "x-title": "demo" });
+  });
+
   it("round-trips through JSON: same transcript, usage, queues and settings; prompting again works", async () => {
     const { agent } = make([{ toolCalls: [{ name: "echo", arguments: { text: "hi" } }] }, { text: "Echoed." }], {
       tools: [echo],
