@@ -4,7 +4,7 @@ import { z } from "zod";
 import { Agent, defineTool, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
 import { fauxModel } from "../src/testing.js";
 import { fauxAgents } from "./helpers/faux-agents.js";
-import { gatedTool, until } from "./helpers/transcript.js";
+import { approvalTool, gatedTool, until } from "./helpers/transcript.js";
 
 const { make: makeAgent, track } = fauxAgents();
 
@@ -278,15 +278,7 @@ describe("steering queued between runs", () => {
 
 describe("approve without an id", () => {
   it("the machine approves the first waiting call", async () => {
-    const guarded = defineTool({
-      name: "guarded",
-      description: "needs approval",
-      parameters: z.object({}),
-      requiresApproval: true,
-      async execute() {
-        return { content: [{ type: "text", text: "ran" }] };
-      },
-    });
+    const guarded = approvalTool();
     const { agent } = makeAgent([{ toolCalls: [{ name: "guarded", arguments: {} }] }, { text: "ok" }], { tools: [guarded] });
     const run = agent.prompt("go");
     await until(() => agent.actor.getSnapshot().hasTag("awaitingApproval"));

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineTool, type AgentHooks } from "../src/index.js";
 import { fauxAgents } from "./helpers/faux-agents.js";
+import { approvalTool } from "./helpers/transcript.js";
 
 const { make } = fauxAgents();
 
@@ -60,15 +61,7 @@ describe("sequential tools and a throwing hook", () => {
 
 describe("parallel tools and a throwing hook", () => {
   it("aborts the other calls, even one waiting for approval, and ends the run without waiting", async () => {
-    const guarded = defineTool({
-      name: "guarded",
-      description: "needs approval",
-      parameters: z.object({}),
-      requiresApproval: true,
-      async execute() {
-        return { content: [{ type: "text", text: "ran" }] };
-      },
-    });
+    const guarded = approvalTool();
     const { agent, faux } = make(
       [{ toolCalls: [{ name: "guarded", arguments: {} }, { name: "echo", arguments: { say: "x" } }] }, { text: "never asked" }],
       {

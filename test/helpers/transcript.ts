@@ -72,3 +72,14 @@ export function gatedTool(name = "gate", extra: Partial<AgentTool> = {}) {
   };
   return { tool, gate, signals, started };
 }
+
+/** A tool named "guarded" that needs approval and answers "ran". */
+export function approvalTool(): AgentTool {
+  return {
+    name: "guarded",
+    description: "needs approval",
+    parameters: { type: "object", properties: {} },
+    requiresApproval: true,
+    execute: async () => ({ content: [{ type: "text", text: "ran" }] }),
+  };
+}
