@@ -72,6 +72,8 @@ export const agentMachine = setup({
   },
   guards: {
     hasModel: ({ context }) => context.model !== undefined,
+    messageStarted: ({ context }) => context.streamMessage !== null,
+    retryPending: ({ context }) => context.retry !== null,
     continuesWithSteering: ({ context }) =>
       context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.steeringQueue.length > 0,
     continuesWithFollowUp: ({ context }) =>
@@ -410,6 +412,18 @@ export const agentMachine = setup({
           { actions: "applyModelEvents" },
         ],
         "agent.abort": { actions: "failStream", target: "turnEnd" },
+      },
+      // Where the model call stands, so a UI (and the viewer) can show a provider retry as a state.
+      initial: "requesting",
+      states: {
+        requesting: {
+          always: [
+            { guard: "messageStarted", target: "receiving" },
+            { guard: "retryPending", target: "retrying" },
+          ],
+        },
+        retrying: { tags: ["retrying"], always: { guard: "messageStarted", target: "receiving" } },
+        receiving: {},
       },
     },
     executingTools: {

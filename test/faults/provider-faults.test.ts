@@ -128,9 +128,16 @@ describe("provider faults over loopback HTTP", () => {
       server.queue(...fault.responses);
       const { agent, announced } = faultAgent(server, fault.options);
       const retries: unknown[] = [];
-      agent.actor.subscribe(({ context }) => context.retry && retries.at(-1) !== context.retry && retries.push(context.retry));
+      let retryingStates = 0;
+      agent.actor.subscribe((snapshot) => {
+        const { retry } = snapshot.context;
+        if (retry && retries.at(-1) !== retry) retries.push(retry);
+        if (snapshot.matches({ streaming: "retrying" }) && snapshot.hasTag("retrying")) retryingStates++;
+      });
       const message = await agent.prompt("hi");
       fault.expectOutcome(message, server.server.requests.length - before, retries);
+      // A provider retry is a state of the machine too: streaming.retrying, tagged "retrying".
+      expect(retryingStates > 0).toBe(retries.length > 0);
       if (message.stopReason === "error") expect(agent.state.error).toBe(message.errorMessage);
       expectDefinedEnd(agent, announced);
       expect(announced.at(-1)).toBe(message);
