@@ -7,7 +7,7 @@
  *   npx tsx --conditions=tinyagent-source examples/multi-agent.ts
  */
 import { assign, createActor, setup, toPromise } from "xstate";
-import { agentLogic, assistantText, type AgentLogicInput, type AgentMessage, type AssistantMessage } from "tinyagent";
+import { agentLogic, assistantText, lastAssistantMessage, type AgentLogicInput, type AgentMessage } from "tinyagent";
 import { createFauxProvider } from "tinyagent/testing";
 
 /** The model, provider and tools the coordinator's agents share. */
@@ -18,8 +18,7 @@ const SKEPTIC = "You are a skeptic. Give the strongest case against, in one sent
 const EDITOR = "You are an editor. Merge the two views into one balanced recommendation.";
 
 function finalText(messages: AgentMessage[]): string {
-  const last = messages.findLast((m): m is AssistantMessage => m.role === "assistant");
-  return assistantText(last);
+  return assistantText(lastAssistantMessage(messages));
 }
 
 /** A coordinator for `question`: optimist ∥ skeptic → editor; its output is the editor's answer. */

@@ -9,8 +9,8 @@ import { createActor, toPromise } from "xstate";
 import type { ZodType } from "zod";
 import { agentMachine, type AgentContext } from "../machines/agent.machine.js";
 import { promptMessages, type PromptInput } from "./agent-input.js";
-import { assistantText } from "./messages.js";
-import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, AssistantMessage, JSONSchema } from "./types.js";
+import { assistantText, lastAssistantMessage } from "./messages.js";
+import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema } from "./types.js";
 
 /** Options of `agent.asTool(…)`. */
 export type AgentAsToolOptions<TArgs = { prompt: string }> = {
@@ -47,11 +47,6 @@ const PROMPT_PARAMETERS: JSONSchema = {
 function defaultPrompt(args: unknown): PromptInput {
   const prompt = (args as { prompt?: unknown } | null)?.prompt;
   return typeof prompt === "string" ? prompt : JSON.stringify(args);
-}
-
-function lastAssistant(messages: readonly AgentMessage[]): AssistantMessage | undefined {
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === "assistant") return messages[i] as AssistantMessage;
-  return undefined;
 }
 
 const NO_APPROVER = "this sub-agent has no approver: pass `approve` to asTool() to let its calls run.";
@@ -130,7 +125,7 @@ export function agentAsTool<TArgs = { prompt: string }>(
         child.start();
         if (signal?.aborted) abort();
         const messages = (await toPromise(child)) as AgentMessage[];
-        const last = lastAssistant(messages);
+        const last = lastAssistantMessage(messages);
         if (!last) throw new Error(child.getSnapshot().context.error ?? `Agent "${options.name}" produced no answer.`);
         if (last.stopReason === "error" || last.stopReason === "aborted") {
           throw new Error(`Agent "${options.name}" ${last.stopReason === "aborted" ? "was aborted" : "failed"}: ${last.errorMessage ?? "no reason given"}`);

@@ -9,7 +9,7 @@ import { agentMachine, type AgentActor, type AgentContext, type AgentMachineInpu
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
 import { AgentError } from "./errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
-import { assistantText, userMessage } from "./messages.js";
+import { assistantText, lastAssistantMessage, userMessage } from "./messages.js";
 import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
 import { checkTools } from "./tools.js";
 import type {
@@ -316,7 +316,7 @@ export class Agent {
     // Hot path (one call per delta): an rxjs Subject allocates on every next(), so skip it when nobody uses events$.
     if (this.subject.observed) this.subject.next(event);
     if (event.type === "agent_end") {
-      const last = [...event.messages].reverse().find((m): m is AssistantMessage => m.role === "assistant");
+      const last = lastAssistantMessage(event.messages);
       const waiters = this.runWaiters;
       this.runWaiters = [];
       for (const resolve of waiters) resolve(last);

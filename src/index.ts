@@ -15,7 +15,7 @@ export { toolCallMachine } from "../machines/tool-call.machine.js";
 export type { ToolCallInput, ToolCallParentEvent } from "../machines/tool-call.machine.js";
 export { checkTools, defineTool, textResult, toolSpec, validateToolArguments } from "./tools.js";
 export type { ArgumentCheck } from "./tools.js";
-export { assistantText, defaultConvertToLlm, userMessage } from "./messages.js";
+export { assistantText, defaultConvertToLlm, lastAssistantMessage, userMessage } from "./messages.js";
 export type {
   AfterToolCallResult,
   AgentEvent,

@@ -92,6 +92,15 @@ export function defaultConvertToLlm(messages: AgentMessage[]): Message[] {
   );
 }
 
+/** The last assistant message of `messages`, if any. */
+export function lastAssistantMessage(messages: readonly AgentMessage[]): AssistantMessage | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!;
+    if (message.role === "assistant") return message;
+  }
+  return undefined;
+}
+
 /** The visible text of an assistant message. */
 export function assistantText(message: AssistantMessage | undefined): string {
   if (!message) return "";
