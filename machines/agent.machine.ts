@@ -8,7 +8,7 @@
  * `emit` from a named action, so inspecting the actor shows the run.
  * Transcript arrays are append-only and appended in place: no step copies them.
  */
-import { enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
+import { assign, enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
 import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/messages.js";
 import type { AgentEvent, AgentMessage, AssistantMessageEvent, ToolResultMessage } from "../src/types.js";
 import { actorNow, stamped } from "./actor-clock.js";
@@ -114,18 +114,12 @@ export const agentMachine = setup({
     hasFollowUp: ({ context }) => context.followUpQueue.length > 0,
   },
   actions: {
-    configure: enqueueActions(({ enqueue, event }) => {
-      enqueue.assign((event as Extract<AgentMachineEvent, { type: "agent.configure" }>).settings);
-    }),
-    replaceMessages: enqueueActions(({ enqueue, event }) => {
-      enqueue.assign({ messages: [...(event as { messages: AgentMessage[] }).messages] });
-    }),
+    configure: assign(({ event }) => (event as Extract<AgentMachineEvent, { type: "agent.configure" }>).settings),
+    replaceMessages: assign({ messages: ({ event }) => [...(event as { messages: AgentMessage[] }).messages] }),
     appendMessage: ({ context, event }) => {
       context.messages.push((event as { message: AgentMessage }).message);
     },
-    reset: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ messages: [], steeringQueue: [], followUpQueue: [], error: undefined, usage: zeroUsage() });
-    }),
+    reset: assign(() => ({ messages: [], steeringQueue: [], followUpQueue: [], error: undefined, usage: zeroUsage() })),
     queueSteering: ({ context, event }) => {
       context.steeringQueue.push((event as { message: AgentMessage }).message);
     },
@@ -311,9 +305,9 @@ export const agentMachine = setup({
       enqueue.assign({ pendingToolCalls: [] });
       enqueue.emit({ type: "turn_end", message, toolResults });
     }),
-    recordHookFailure: enqueueActions(({ enqueue, event }) => {
+    recordHookFailure: assign(({ event }) => {
       const error = (event as { error?: unknown }).error;
-      enqueue.assign({ runEnd: { stopReason: "error", errorMessage: error instanceof Error ? error.message : String(error) } });
+      return { runEnd: { stopReason: "error" as const, errorMessage: error instanceof Error ? error.message : String(error) } };
     }),
     forwardApproval: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== "agent.approve" && event.type !== "agent.reject") return;
@@ -323,16 +317,10 @@ export const agentMachine = setup({
         event.type === "agent.approve" ? { type: "approve" } : { type: "reject", reason: event.reason },
       );
     }),
-    markAbortAtBoundary: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ runEnd: { stopReason: "aborted", errorMessage: ABORTED } });
-    }),
-    recordMissingModel: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ error: "No model set: pass { model } in the agent's input." });
-    }),
-    recordTurnLimit: enqueueActions(({ enqueue, context }) => {
-      enqueue.assign({
-        error: `Stopped after ${context.maxTurns} model calls (maxTurns). Call continue() to go on, or raise maxTurns.`,
-      });
+    markAbortAtBoundary: assign({ runEnd: () => ({ stopReason: "aborted" as const, errorMessage: ABORTED }) }),
+    recordMissingModel: assign({ error: () => "No model set: pass { model } in the agent's input." }),
+    recordTurnLimit: assign({
+      error: ({ context }) => `Stopped after ${context.maxTurns} model calls (maxTurns). Call continue() to go on, or raise maxTurns.`,
     }),
     takeSteering: enqueueActions(({ enqueue, context }) => {
       enqueue.assign({ pendingInput: takeQueued(context.steeringQueue, context.steeringMode) });
