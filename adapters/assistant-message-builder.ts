@@ -13,7 +13,7 @@ import type {
   ThinkingContent,
   ToolCall,
   Usage,
-} from "../src/types.js";
+} from "../src/core/types.js";
 
 /** Zeroed usage. */
 export function emptyUsage(): Usage {

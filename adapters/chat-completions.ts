@@ -6,7 +6,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { defer, Observable, retry, timer } from "rxjs";
-import type { AssistantMessageEvent, Context, Model, StreamOptions } from "../src/types.js";
+import type { AssistantMessageEvent, Context, Model, StreamOptions } from "../src/core/types.js";
 import { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { backoffDelay, httpFailure, networkFailure, readFailure, StreamFailure } from "./http-errors.js";
 import { buildChatRequest, type ChatRequest, type RequestExtras } from "./openai-request.js";

@@ -10,7 +10,7 @@
  * - Several asks in one prompt ("add 1 and 2, and what time is it?") → parallel calls.
  * - Otherwise → a friendly text reply that says what it understood.
  */
-import type { Context, Message, ToolSpec } from "../src/types.js";
+import type { Context, Message, ToolSpec } from "../src/core/types.js";
 import type { FauxResponse, FauxToolCall } from "./faux-script.js";
 
 type Ask = { kind: "sum" | "multiply"; numbers: number[] } | { kind: "time" };

@@ -4,7 +4,7 @@
  * stream. Shared by the in-process provider (`faux.ts`) and the loopback
  * OpenAI-compatible server (`faux-server.ts`), so both stream the same thing.
  */
-import type { Context, Model, Usage } from "../src/types.js";
+import type { Context, Model, Usage } from "../src/core/types.js";
 
 /** A tool call a scripted response makes. A string `arguments` is sent verbatim (even if it is not valid JSON). */
 export type FauxToolCall = { name: string; arguments: Record<string, unknown> | string; id?: string };

@@ -3,7 +3,7 @@
  * the faux server can feed the same scripts and rules as the in-process faux
  * provider. Lenient: it accepts what real clients send and ignores the rest.
  */
-import type { AssistantMessage, Context, ImageContent, Message, TextContent, ToolCall, ToolSpec } from "../src/types.js";
+import type { AssistantMessage, Context, ImageContent, Message, TextContent, ToolCall, ToolSpec } from "../src/core/types.js";
 import { emptyUsage, finalArguments } from "./assistant-message-builder.js";
 
 /** A request body the faux server cannot read; it answers 400 with this message. */

@@ -7,7 +7,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Context, Model } from "../src/types.js";
+import type { Context, Model } from "../src/core/types.js";
 import { fauxRulesResponse } from "./faux-rules.js";
 import { FauxRequestError, openAIRequestToContext } from "./faux-server-request.js";
 import { countToolCalls, fauxSteps, fauxStopReason, fauxUsage, scriptCursor } from "./faux-script.js";

@@ -4,7 +4,7 @@
  * It is what the tests and the first demo run on.
  */
 import { Observable } from "rxjs";
-import type { AssistantMessageEvent, Context, Model, StreamFn, StreamOptions } from "../src/types.js";
+import type { AssistantMessageEvent, Context, Model, StreamFn, StreamOptions } from "../src/core/types.js";
 import { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { fauxRulesResponse } from "./faux-rules.js";
 import { countToolCalls, fauxSteps, fauxStopReason, fauxUsage, scriptCursor } from "./faux-script.js";

@@ -3,7 +3,7 @@
  * (OpenAI, OpenRouter, DeepSeek, vLLM, Ollama, llama.cpp, the faux server).
  */
 import type { Observable } from "rxjs";
-import type { AssistantMessageEvent, Context, Model } from "../src/types.js";
+import type { AssistantMessageEvent, Context, Model } from "../src/core/types.js";
 import { type OpenAICompatibleOptions, streamChatCompletions } from "./chat-completions.js";
 import { openRouterExtras } from "./openrouter.js";
 import { type AssistantMessageStreamHandle, type CollectedStream, collectStream, streamHandle } from "./stream-handle.js";

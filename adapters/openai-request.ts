@@ -2,7 +2,7 @@
  * Maps a tinyagent {@link Context} to an OpenAI chat-completions request:
  * URL, headers (with the API key) and JSON body.
  */
-import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent } from "../src/types.js";
+import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent } from "../src/core/types.js";
 import type { ApiKeySource } from "./http-errors.js";
 
 /** One message of the chat-completions `messages` array. */

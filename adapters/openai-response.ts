@@ -3,7 +3,7 @@
  * {@link AssistantMessageBuilder}: text, the reasoning variants real servers
  * send, tool calls merged by index, finish reason and usage.
  */
-import type { ModelCost, Usage } from "../src/types.js";
+import type { ModelCost, Usage } from "../src/core/types.js";
 import type { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { errorMessageOf, StreamFailure } from "./http-errors.js";
 

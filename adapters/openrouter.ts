@@ -3,7 +3,7 @@
  * app-attribution headers and a `reasoning` request field.
  */
 import type { Observable } from "rxjs";
-import type { AssistantMessageEvent, Context, Model } from "../src/types.js";
+import type { AssistantMessageEvent, Context, Model } from "../src/core/types.js";
 import { type OpenAICompatibleOptions, streamChatCompletions } from "./chat-completions.js";
 import type { RequestExtras } from "./openai-request.js";
 

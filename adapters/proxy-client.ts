@@ -7,7 +7,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { Observable } from "rxjs";
-import type { AssistantMessageEvent, Context, Model, ModelCost, StreamFn, StreamOptions } from "../src/types.js";
+import type { AssistantMessageEvent, Context, Model, ModelCost, StreamFn, StreamOptions } from "../src/core/types.js";
 import { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { proxyWireEventSchema } from "./proxy-wire.js";
 import type { ParsedProxyWireEvent } from "./proxy-wire.js";

@@ -9,7 +9,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from "n
 import type { AddressInfo } from "node:net";
 import { defer, Subject, takeUntil } from "rxjs";
 import { z } from "zod";
-import type { Model, StreamFn } from "../src/types.js";
+import type { Model, StreamFn } from "../src/core/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
 import { streamOpenAICompatible } from "./openai-compatible.js";
 import { OPENROUTER_BASE_URL } from "./openrouter.js";

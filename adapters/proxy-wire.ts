@@ -17,7 +17,7 @@ import type {
   ThinkingContent,
   ToolCall,
   Usage,
-} from "../src/types.js";
+} from "../src/core/types.js";
 
 // ─────────────────────────── request: pieces ───────────────────────────
 

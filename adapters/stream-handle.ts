@@ -4,7 +4,7 @@
  * iterable with `result()`.
  */
 import { type Observable, ReplaySubject } from "rxjs";
-import type { AssistantMessage, AssistantMessageEvent } from "../src/types.js";
+import type { AssistantMessage, AssistantMessageEvent } from "../src/core/types.js";
 
 /** Every event of one call and the message it ended with. */
 export type CollectedStream = { events: AssistantMessageEvent[]; finalMessage: AssistantMessage };

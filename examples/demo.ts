@@ -6,7 +6,8 @@
  * `npm run demo -- --view` also streams the run into the run viewer and prints its URL.
  */
 import { z } from "zod";
-import { Agent, defineTool, openRouterModel, startRunViewer, type AgentEvent, type Model } from "tinyagent";
+import { Agent, defineTool, openRouterModel, type AgentEvent, type Model } from "tinyagent";
+import { startRunViewer } from "tinyagent/devtools";
 import { startFauxServer } from "tinyagent/testing";
 
 const color = (code: number) => (text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text);

@@ -2,7 +2,7 @@
  * The agent machine's context, inputs and events: the whole state of an agent
  * and its run, so a snapshot is enough to render a UI.
  */
-import { zeroUsage } from "../src/messages.js";
+import { zeroUsage } from "../src/core/messages.js";
 import type {
   AgentHooks,
   AgentMessage,
@@ -17,7 +17,7 @@ import type {
   ToolCall,
   ToolResultMessage,
   Usage,
-} from "../src/types.js";
+} from "../src/core/types.js";
 import type { ToolCallParentEvent } from "./tool-call.machine.js";
 
 /** Settings of the agent that calls may change between runs. */

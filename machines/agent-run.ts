@@ -4,9 +4,9 @@
  * call. They mutate the context's append-only arrays in place (see the
  * machine's module comment) and hand back the events to emit.
  */
-import { addUsage, toolCallsOf, toolResultMessage } from "../src/messages.js";
-import { textResult } from "../src/tools.js";
-import type { AgentEvent, AgentMessage, AssistantMessage, AssistantMessageEvent, QueueMode } from "../src/types.js";
+import { addUsage, toolCallsOf, toolResultMessage } from "../src/core/messages.js";
+import { textResult } from "../src/core/tools.js";
+import type { AgentEvent, AgentMessage, AssistantMessage, AssistantMessageEvent, QueueMode } from "../src/core/types.js";
 import { stamped } from "./actor-clock.js";
 import type { AgentContext, PendingToolCall } from "./agent-context.js";
 import type { ToolCallInput } from "./tool-call.machine.js";

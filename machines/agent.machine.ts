@@ -9,8 +9,8 @@
  * Transcript arrays are append-only and appended in place: no step copies them.
  */
 import { assign, enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
-import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/messages.js";
-import type { AgentEvent, AgentMessage, AssistantMessageEvent, ToolResultMessage } from "../src/types.js";
+import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/core/messages.js";
+import type { AgentEvent, AgentMessage, AssistantMessageEvent, ToolResultMessage } from "../src/core/types.js";
 import { actorNow, stamped } from "./actor-clock.js";
 import {
   initialContext,

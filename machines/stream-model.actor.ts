@@ -7,9 +7,9 @@
  */
 import { Observable, from, map, switchMap } from "rxjs";
 import { fromEventObservable } from "xstate";
-import { batchSynchronous } from "../src/batch-synchronous.js";
-import { defaultConvertToLlm } from "../src/messages.js";
-import { toolSpec } from "../src/tools.js";
+import { batchSynchronous } from "./batch-synchronous.js";
+import { defaultConvertToLlm } from "../src/core/messages.js";
+import { toolSpec } from "../src/core/tools.js";
 import type {
   AgentHooks,
   AgentMessage,
@@ -19,7 +19,7 @@ import type {
   Model,
   StreamFn,
   StreamOptions,
-} from "../src/types.js";
+} from "../src/core/types.js";
 
 /** Everything one model call needs, taken from the agent's context at turn start. */
 export type StreamModelInput = {

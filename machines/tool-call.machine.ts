@@ -5,8 +5,8 @@
  * which is what keeps every tool call of a transcript answered.
  */
 import { assign, fromPromise, sendParent, setup } from "xstate";
-import { textResult, validateToolArguments } from "../src/tools.js";
-import type { AgentHooks, AgentMessage, AgentTool, AgentToolResult, ToolCall } from "../src/types.js";
+import { textResult, validateToolArguments } from "../src/core/tools.js";
+import type { AgentHooks, AgentMessage, AgentTool, AgentToolResult, ToolCall } from "../src/core/types.js";
 
 /** What the agent machine gives each tool-call actor. */
 export type ToolCallInput = {

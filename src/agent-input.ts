@@ -8,10 +8,10 @@ import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { streamOpenRouter } from "../adapters/openrouter.js";
 import type { AgentMachineInput } from "../machines/agent.machine.js";
 import type { AgentOptions } from "./agent.js";
-import { AgentError } from "./errors.js";
-import { userMessage } from "./messages.js";
-import { checkTools } from "./tools.js";
-import type { AgentHooks, AgentMessage, StreamFn, StreamOptions } from "./types.js";
+import { AgentError } from "./core/errors.js";
+import { userMessage } from "./core/messages.js";
+import { checkTools } from "./core/tools.js";
+import type { AgentHooks, AgentMessage, StreamFn, StreamOptions } from "./core/types.js";
 
 const HOOK_NAMES = [
   "beforeToolCall",

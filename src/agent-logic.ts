@@ -12,9 +12,9 @@ import { actorNow, stamped } from "../machines/actor-clock.js";
 import { agentMachine, type AgentContext } from "../machines/agent.machine.js";
 import type { AgentOptions } from "./agent.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
-import { syntheticAssistantMessage, toolCallsOf, toolResultMessage } from "./messages.js";
-import { textResult } from "./tools.js";
-import type { AgentEvent, AgentMessage, AssistantMessage } from "./types.js";
+import { syntheticAssistantMessage, toolCallsOf, toolResultMessage } from "./core/messages.js";
+import { textResult } from "./core/tools.js";
+import type { AgentEvent, AgentMessage, AssistantMessage } from "./core/types.js";
 
 /** The input of {@link agentLogic}: what `new Agent(options)` takes, and the prompt to run. */
 export type AgentLogicInput = Omit<AgentOptions, "inspect"> & {

@@ -9,8 +9,8 @@ import { createActor } from "xstate";
 import type { AgentOptions } from "./agent.js";
 import { agentLogic } from "./agent-logic.js";
 import { promptMessages, type PromptInput } from "./agent-input.js";
-import { AgentError } from "./errors.js";
-import type { AgentEvent, AgentMessage } from "./types.js";
+import { AgentError } from "./core/errors.js";
+import type { AgentEvent, AgentMessage } from "./core/types.js";
 
 function runOnce(options: Omit<AgentOptions, "inspect">, prompt: AgentMessage[]): Observable<AgentEvent> {
   if (!options.model) throw new AgentError("no-model", "No model: pass { model } in the options of agentLoop()/agentLoopContinue().");

@@ -9,8 +9,8 @@ import { createActor, toPromise } from "xstate";
 import type { ZodType } from "zod";
 import { agentMachine, type AgentContext } from "../machines/agent.machine.js";
 import { promptMessages, type PromptInput } from "./agent-input.js";
-import { assistantText, lastAssistantMessage } from "./messages.js";
-import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema } from "./types.js";
+import { assistantText, lastAssistantMessage } from "./core/messages.js";
+import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema } from "./core/types.js";
 
 /** Options of `agent.asTool(…)`. */
 export type AgentAsToolOptions<TArgs = { prompt: string }> = {

@@ -7,11 +7,11 @@ import { Subject, type Observable } from "rxjs";
 import { createActor, type InspectionEvent, type Observer } from "xstate";
 import { agentMachine, type AgentActor, type AgentContext, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
-import { AgentError } from "./errors.js";
+import { AgentError } from "./core/errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
-import { assistantText, lastAssistantMessage, userMessage } from "./messages.js";
+import { assistantText, lastAssistantMessage, userMessage } from "./core/messages.js";
 import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
-import { checkTools } from "./tools.js";
+import { checkTools } from "./core/tools.js";
 import type {
   AgentEvent,
   AgentHooks,
@@ -23,7 +23,7 @@ import type {
   QueueMode,
   StreamFn,
   StreamOptions,
-} from "./types.js";
+} from "./core/types.js";
 
 /** Options of `new Agent(…)`. Settings with a setter or accessor (system prompt, model, tools, modes, session id) may change between runs. */
 export type AgentOptions = AgentHooks & {

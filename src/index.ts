@@ -1,5 +1,5 @@
-export { AgentError } from "./errors.js";
-export type { AgentErrorCode } from "./errors.js";
+export { AgentError } from "./core/errors.js";
+export type { AgentErrorCode } from "./core/errors.js";
 export { Agent } from "./agent.js";
 export type { AgentOptions, AgentState } from "./agent.js";
 export { agentMachine } from "../machines/agent.machine.js";
@@ -13,9 +13,9 @@ export type {
 } from "../machines/agent.machine.js";
 export { toolCallMachine } from "../machines/tool-call.machine.js";
 export type { ToolCallInput, ToolCallParentEvent } from "../machines/tool-call.machine.js";
-export { checkTools, defineTool, textResult, toolSpec, validateToolArguments } from "./tools.js";
-export type { ArgumentCheck } from "./tools.js";
-export { assistantText, defaultConvertToLlm, lastAssistantMessage, userMessage } from "./messages.js";
+export { checkTools, defineTool, textResult, toolSpec, validateToolArguments } from "./core/tools.js";
+export type { ArgumentCheck } from "./core/tools.js";
+export { assistantText, defaultConvertToLlm, lastAssistantMessage, userMessage } from "./core/messages.js";
 export type {
   AfterToolCallResult,
   AgentEvent,
@@ -46,25 +46,16 @@ export type {
   ToolSpec,
   Usage,
   UserMessage,
-} from "./types.js";
+} from "./core/types.js";
 export { collectOpenAICompletions, openAICompatibleModel, openAICompletionsStream, streamOpenAICompatible } from "../adapters/openai-compatible.js";
 export type { AssistantMessageStreamHandle, CollectedStream, OpenAICompatibleModelInit, OpenAICompatibleOptions } from "../adapters/openai-compatible.js";
 export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapters/openrouter.js";
 export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
 export type { ProxyModelOptions } from "../adapters/proxy-client.js";
-export { machineToMermaid } from "./diagram.js";
 export { agentLogic } from "./agent-logic.js";
 export type { AgentLogic, AgentLogicInput } from "./agent-logic.js";
 export { agentMachineInput } from "./agent-input.js";
 export type { PromptInput } from "./agent-input.js";
-export { recordRun } from "./record.js";
-export type { RecordRunOptions, RunRecording } from "./record.js";
-export { replayRun } from "./replay.js";
-export type { RunReplay } from "./replay.js";
-export { traceRun } from "./run-trace.js";
-export type { RunStep, ToolCallActorState, TraceRunOptions } from "./run-trace.js";
-export { RUN_LOG_VERSION, RecordingError } from "./run-log.js";
-export type { RunLogClock, RunLogEntry, RunLogEvent, RunLogHeader } from "./run-log.js";
 export { agentAsTool } from "./agent-tool.js";
 export type { AgentAsToolOptions, AgentToolResultDetails, AgentToolUpdateDetails } from "./agent-tool.js";
 export {
@@ -80,8 +71,6 @@ export {
   selectUsage,
 } from "./selectors.js";
 export type { AgentSnapshotLike, AgentStateName } from "./selectors.js";
-export { startRunViewer } from "./run-viewer.js";
-export type { RunViewer, RunViewerOptions } from "./viewer/server.js";
 export { agentLoop, agentLoopContinue } from "./agent-loop.js";
 export { INTERRUPTED_MESSAGE, INTERRUPTED_TOOL_RESULT, PERSISTED_AGENT_VERSION, parsePersistedAgent, persistAgent, restoredMachineInput } from "./persist.js";
 export type { PersistableAgent, PersistedAgent, PersistedStreamOptions, RestoreAgentOptions } from "./persist.js";

@@ -9,10 +9,10 @@ import { z } from "zod";
 import type { AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
 import { agentMachineInput } from "./agent-input.js";
 import type { Agent, AgentOptions } from "./agent.js";
-import { AgentError } from "./errors.js";
-import { toolCallsOf, toolResultMessage } from "./messages.js";
-import { textResult } from "./tools.js";
-import type { AgentMessage, AssistantMessage, Model, QueueMode, StreamOptions, Usage } from "./types.js";
+import { AgentError } from "./core/errors.js";
+import { toolCallsOf, toolResultMessage } from "./core/messages.js";
+import { textResult } from "./core/tools.js";
+import type { AgentMessage, AssistantMessage, Model, QueueMode, StreamOptions, Usage } from "./core/types.js";
 
 /** The format version {@link persistAgent} writes and {@link restoredMachineInput} reads. */
 export const PERSISTED_AGENT_VERSION = 1;

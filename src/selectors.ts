@@ -5,7 +5,7 @@
  * must, and none copies the transcript per streamed delta.
  */
 import type { AgentContext, PendingToolCall } from "../machines/agent.machine.js";
-import type { AgentMessage, Usage } from "./types.js";
+import type { AgentMessage, Usage } from "./core/types.js";
 
 /** What the selectors read: the snapshot of `agent.actor` or of an `agentLogic` actor. */
 export type AgentSnapshotLike = { context: AgentContext; value: unknown; hasTag(tag: string): boolean };

@@ -3,7 +3,7 @@ import { lastValueFrom, toArray } from "rxjs";
 import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { createFauxProvider, fauxStream, startFauxServer } from "../src/testing.js";
 import type { FauxResponse, FauxServer } from "../src/testing.js";
-import type { AssistantMessage, AssistantMessageEvent, Context, StreamFn } from "../src/types.js";
+import type { AssistantMessage, AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
 
 // The same script through the in-process provider and through HTTP + the real adapter must give the same message.
 const cases: [string, FauxResponse][] = [

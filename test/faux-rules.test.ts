@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { lastValueFrom, toArray } from "rxjs";
 import { fauxModel, fauxRulesResponse, fauxStream } from "../src/testing.js";
 import { openAIRequestToContext } from "../adapters/faux-server-request.js";
-import type { AssistantMessage, Context, Message, ToolSpec } from "../src/types.js";
+import type { AssistantMessage, Context, Message, ToolSpec } from "../src/core/types.js";
 
 const numbersTool = (name: string, description = ""): ToolSpec => ({
   name,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { lastValueFrom, toArray } from "rxjs";
 import type { Observable } from "rxjs";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
-import type { AssistantMessageEvent, Context } from "../src/types.js";
+import type { AssistantMessageEvent, Context } from "../src/core/types.js";
 
 const context: Context = { systemPrompt: "Be brief.", messages: [{ role: "user", content: "hi", timestamp: 1 }] };
 

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { Observable } from "rxjs";
 import { streamProxy } from "../src/proxy.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
-import type { AssistantMessageEvent, Context, StreamFn } from "../src/types.js";
+import type { AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
 import { closeProxies, collect, finalOf, KEY, startProxy, TOKEN } from "./helpers/proxy-harness.js";
 
 const context: Context = { messages: [{ role: "user", content: "hi", timestamp: 1 }] };

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Observable, tap } from "rxjs";
 import { proxyModel, streamProxy } from "../src/proxy.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
-import type { AssistantMessageEvent, Context, StreamFn } from "../src/types.js";
+import type { AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
 import { AssistantMessageBuilder } from "../adapters/assistant-message-builder.js";
 import { startSseServer } from "./helpers/sse-server.js";
 import type { SseServer } from "./helpers/sse-server.js";

@@ -3,7 +3,7 @@ import { streamOpenAICompatible } from "../src/index.js";
 import { streamProxy } from "../src/proxy.js";
 import { startFauxServer } from "../src/testing.js";
 import type { FauxResponse, FauxServer } from "../src/testing.js";
-import type { Context } from "../src/types.js";
+import type { Context } from "../src/core/types.js";
 import { closeProxies, collect, comparable, deferred, finalOf, KEY, shape, startProxy } from "./helpers/proxy-harness.js";
 
 // The real path: proxy → default upstream (streamOpenAICompatible) → loopback OpenAI-compatible faux server.

@@ -6,7 +6,7 @@ import { streamProxy as piStreamProxy } from "@mariozechner/pi-agent-core";
 import { streamProxy } from "../src/proxy.js";
 import { createFauxProvider, fauxModel, fauxStream } from "../src/testing.js";
 import type { FauxResponse } from "../src/testing.js";
-import type { AssistantMessage, Context } from "../src/types.js";
+import type { AssistantMessage, Context } from "../src/core/types.js";
 import { expectValidTranscript } from "./helpers/transcript.js";
 import { closeProxies, collect, comparable, deferred, finalOf, KEY, shape, startProxy, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
 

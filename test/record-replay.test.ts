@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  Agent,
-  RecordingError,
-  defineTool,
-  recordRun,
-  replayRun,
-  streamOpenAICompatible,
-  traceRun,
-  type AgentOptions,
-  type RunStep,
-} from "../src/index.js";
+import { Agent, defineTool, streamOpenAICompatible, type AgentOptions } from "../src/index.js";
+import { RecordingError, recordRun, replayRun, traceRun, type RunStep } from "../src/devtools/index.js";
 import { createFauxProvider, startFauxServer, type FauxScript } from "../src/testing.js";
 import { deferred, expectValidTranscript, gatedTool, until } from "./helpers/transcript.js";
 

@@ -6,7 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Agent, recordRun, replayRun, traceRun, type AgentTool, type RunStep } from "../src/index.js";
+import { Agent, type AgentTool } from "../src/index.js";
+import { recordRun, replayRun, traceRun, type RunStep } from "../src/devtools/index.js";
 import { createFauxProvider, type FauxResponse } from "../src/testing.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

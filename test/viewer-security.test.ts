@@ -7,7 +7,7 @@
 import { request } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRunViewer, type RunViewer } from "../src/index.js";
+import { startRunViewer, type RunViewer } from "../src/devtools/index.js";
 
 let viewer: RunViewer;
 beforeAll(async () => {

@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { z } from "zod";
-import { Agent, defineTool, recordRun, startRunViewer, type RunViewer } from "../src/index.js";
-import { runCli } from "../src/cli-main.js";
+import { Agent, defineTool } from "../src/index.js";
+import { recordRun, startRunViewer, type RunViewer } from "../src/devtools/index.js";
+import { runCli } from "../src/devtools/cli-main.js";
 import { createFauxProvider } from "../src/testing.js";
 import { deferred, recordEvents, until } from "./helpers/transcript.js";
 

@@ -4,7 +4,7 @@
  * lines, then `data: [DONE]`).
  */
 import { firstValueFrom, type Observable, toArray } from "rxjs";
-import type { AssistantMessage, AssistantMessageEvent, Context } from "../../src/types.js";
+import type { AssistantMessage, AssistantMessageEvent, Context } from "../../src/core/types.js";
 
 /** The `delta` of one chunk. */
 export type Delta = {

@@ -6,7 +6,7 @@ import { lastValueFrom, Observable, toArray } from "rxjs";
 import { createProxyServer, proxyModel } from "../../src/proxy.js";
 import type { ProxyServer, ProxyServerOptions } from "../../src/proxy.js";
 import { fauxModel } from "../../src/testing.js";
-import type { AssistantMessage, AssistantMessageEvent, Model, StreamFn } from "../../src/types.js";
+import type { AssistantMessage, AssistantMessageEvent, Model, StreamFn } from "../../src/core/types.js";
 
 /** The proxy's bearer token in tests. */
 export const TOKEN = "proxy-token-for-tests";

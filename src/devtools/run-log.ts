@@ -12,9 +12,9 @@
  * the file: tools are kept as their public description, and what the
  * functions produced is recorded as the events they caused.
  */
-import { AgentError } from "./errors.js";
-import { toolSpec } from "./tools.js";
-import type { AgentTool } from "./types.js";
+import { AgentError } from "../core/errors.js";
+import { toolSpec } from "../core/tools.js";
+import type { AgentTool } from "../core/types.js";
 
 /** The format version this library writes and reads. */
 export const RUN_LOG_VERSION = 1;

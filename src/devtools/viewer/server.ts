@@ -7,8 +7,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { agentMachine, type AgentActor } from "../../machines/agent.machine.js";
-import { toolCallMachine } from "../../machines/tool-call.machine.js";
+import { agentMachine, type AgentActor } from "../../../machines/agent.machine.js";
+import { toolCallMachine } from "../../../machines/tool-call.machine.js";
 import { recordRun } from "../record.js";
 import { replayRun } from "../replay.js";
 import { traceRun } from "../run-trace.js";

@@ -6,7 +6,7 @@
  */
 import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
 import { normalizeRunValue } from "./run-log.js";
-import type { AgentEvent } from "./types.js";
+import type { AgentEvent } from "../core/types.js";
 
 /** Where a tool-call actor stands. */
 export type ToolCallActorState = { value: StateValue; status: string };

@@ -6,9 +6,9 @@
  * from them with no network and no tools.
  */
 import type { AnyActorRef, InspectionEvent } from "xstate";
-import { watchActorClock } from "../machines/actor-clock.js";
-import type { AgentActor } from "../machines/agent.machine.js";
-import { AgentError } from "./errors.js";
+import { watchActorClock } from "../../machines/actor-clock.js";
+import type { AgentActor } from "../../machines/agent.machine.js";
+import { AgentError } from "../core/errors.js";
 import { RUN_LOG_VERSION, encodeRunValue, type RunLogClock, type RunLogEvent, type RunLogHeader } from "./run-log.js";
 import { actorPath, isTracedActor } from "./run-trace.js";
 

@@ -7,9 +7,9 @@
  */
 import { EMPTY } from "rxjs";
 import { createActor, fromCallback, type AnyActorRef, type InspectionEvent } from "xstate";
-import { setActorClock } from "../machines/actor-clock.js";
-import { agentMachine } from "../machines/agent.machine.js";
-import { toolCallMachine } from "../machines/tool-call.machine.js";
+import { setActorClock } from "../../machines/actor-clock.js";
+import { agentMachine } from "../../machines/agent.machine.js";
+import { toolCallMachine } from "../../machines/tool-call.machine.js";
 import {
   RecordingError,
   parseRunEntry,
@@ -20,7 +20,7 @@ import {
   type RunLogHeader,
 } from "./run-log.js";
 import { actorPath, isTracedActor, traceRun, type RunStep } from "./run-trace.js";
-import type { AgentEvent } from "./types.js";
+import type { AgentEvent } from "../core/types.js";
 
 /** What {@link replayRun} rebuilt. */
 export type RunReplay = {

@@ -6,7 +6,7 @@
  */
 import type { StateValue } from "xstate";
 import type { RunStep, ToolCallActorState } from "../run-trace.js";
-import type { AgentEvent, AgentMessage, AssistantMessage, Usage } from "../types.js";
+import type { AgentEvent, AgentMessage, AssistantMessage, Usage } from "../../core/types.js";
 
 /** A tool-call actor on the page: its state and which call it runs. */
 export type ViewToolCall = ToolCallActorState & { toolName?: string; args?: unknown };
