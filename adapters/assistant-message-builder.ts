@@ -187,7 +187,7 @@ export class AssistantMessageBuilder {
   private closeAll(): void {
     this.closeOpenBlock();
     for (const call of this.toolCalls.values()) {
-      call.block.arguments = finalArguments(call.json);
+      Object.assign(call.block, finalArguments(call.json));
       this.emit({ type: "toolcall_end", contentIndex: call.contentIndex, toolCall: call.block, partial: this.message });
     }
     this.toolCalls.clear();
@@ -204,17 +204,18 @@ function bestEffortArguments(json: string): Record<string, unknown> {
 }
 
 /**
- * The exact parse of a finished call. Unparseable text is kept under
- * `__raw` with the parse error, so the tool layer can tell the model what was wrong.
+ * The exact parse of a finished call's argument text. Unparseable text is
+ * kept as `invalidArguments` with the parse error, so the tool layer can tell
+ * the model what was wrong.
  */
-export function finalArguments(json: string): Record<string, unknown> {
-  if (json.trim() === "") return {};
+export function finalArguments(json: string): Pick<ToolCall, "arguments" | "invalidArguments"> {
+  if (json.trim() === "") return { arguments: {} };
   try {
     const value: unknown = JSON.parse(json);
-    if (isRecord(value)) return value;
-    return { __raw: json, __error: "arguments must be a JSON object" };
+    if (isRecord(value)) return { arguments: value };
+    return { arguments: {}, invalidArguments: { raw: json, error: "arguments must be a JSON object" } };
   } catch (error) {
-    return { __raw: json, __error: (error as Error).message };
+    return { arguments: {}, invalidArguments: { raw: json, error: (error as Error).message } };
   }
 }
 

@@ -66,7 +66,7 @@ function assistantMessage(raw: Record<string, unknown>, model: string, toolNames
     const id = typeof call.id === "string" ? call.id : "";
     const name = typeof call.function.name === "string" ? call.function.name : "";
     const args = typeof call.function.arguments === "string" ? call.function.arguments : "";
-    const toolCall: ToolCall = { type: "toolCall", id, name, arguments: finalArguments(args) };
+    const toolCall: ToolCall = { type: "toolCall", id, name, ...finalArguments(args) };
     toolNames.set(id, name);
     content.push(toolCall);
   }

@@ -2,7 +2,7 @@
  * Maps a tinyagent {@link Context} to an OpenAI chat-completions request:
  * URL, headers (with the API key) and JSON body.
  */
-import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent } from "../src/core/types.js";
+import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent, ToolCall } from "../src/core/types.js";
 import type { ApiKeySource } from "./http-errors.js";
 
 /** One message of the chat-completions `messages` array. */
@@ -117,9 +117,9 @@ function toPart(c: TextContent | ImageContent): ChatContentPart {
   return c.type === "text" ? { type: "text", text: c.text } : { type: "image_url", image_url: { url: `data:${c.mimeType};base64,${c.data}` } };
 }
 
-/** The arguments as the model wrote them: unparseable ones (kept as `{ __raw, __error }`) go back verbatim. */
-function argumentsText(args: Record<string, unknown>): string {
-  return typeof args.__raw === "string" && typeof args.__error === "string" ? args.__raw : JSON.stringify(args);
+/** The arguments as the model wrote them: unparseable ones go back verbatim. */
+function argumentsText(call: ToolCall): string {
+  return call.invalidArguments?.raw ?? JSON.stringify(call.arguments);
 }
 
 // Thinking is not sent back: several servers (DeepSeek among them) reject `reasoning_content` in requests.
@@ -129,7 +129,7 @@ function toAssistantMessage(message: AssistantMessage): ChatMessage | undefined 
   for (const block of message.content) {
     if (block.type === "text") text += block.text;
     else if (block.type === "toolCall") {
-      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: argumentsText(block.arguments) } });
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: argumentsText(block) } });
     }
   }
   // An assistant message with neither text nor tool calls is rejected by the API.

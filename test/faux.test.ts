@@ -84,7 +84,7 @@ describe("createFauxProvider", () => {
   it("sends string arguments verbatim, so a test can script malformed JSON", async () => {
     const faux = createFauxProvider([{ toolCalls: [{ name: "sum", arguments: '{"numbers": [1,', id: "x1" }] }]);
     const message = terminal(await collect(faux.streamFn(faux.model, context)));
-    expect(message.content[0]).toMatchObject({ id: "x1", arguments: { __raw: '{"numbers": [1,' } });
+    expect(message.content[0]).toMatchObject({ id: "x1", arguments: {}, invalidArguments: { raw: '{"numbers": [1,' } });
   });
 
   it("ends in a terminal error after any content", async () => {

@@ -89,7 +89,7 @@ describe("request", () => {
         { role: "user", content: "go", timestamp: 1 },
         {
           role: "assistant",
-          content: [{ type: "toolCall", id: "call_1", name: "look", arguments: { __raw: '{"at": "a', __error: "Unterminated string" } }],
+          content: [{ type: "toolCall", id: "call_1", name: "look", arguments: {}, invalidArguments: { raw: '{"at": "a', error: "Unterminated string" } }],
           api: "openai-completions", provider: "openai-compatible", model: "test-model",
           usage: emptyUsage(), stopReason: "toolUse", timestamp: 2,
         },
@@ -183,13 +183,13 @@ describe("response", () => {
     expect(events.filter((e) => e.type === "toolcall_end").map((e) => (e as { toolCall: { id: string } }).toolCall.id)).toEqual(["call_a", "call_b"]);
   });
 
-  it("keeps unparseable final tool arguments as __raw with the parse error", async () => {
+  it("keeps unparseable final tool arguments as invalidArguments with the parse error", async () => {
     const model = await serve({
       chunks: [sseBody(chunk({ tool_calls: [{ index: 0, id: "c1", function: { name: "f", arguments: '{"a": 1,,}' } }] }), chunk({}, "tool_calls"))],
     });
     const call = finalOf(await allEvents(streamOpenAICompatible(model, userContext()))).content[0];
-    expect(call).toMatchObject({ type: "toolCall", id: "c1", arguments: { __raw: '{"a": 1,,}' } });
-    expect((call as ToolCall).arguments.__error).toMatch(/JSON/);
+    expect(call).toMatchObject({ type: "toolCall", id: "c1", arguments: {}, invalidArguments: { raw: '{"a": 1,,}' } });
+    expect((call as ToolCall).invalidArguments?.error).toMatch(/JSON/);
   });
 
   it.each([

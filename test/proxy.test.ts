@@ -52,7 +52,7 @@ describe("streamProxy through createProxyServer", () => {
 
   it("gives pi-agent-core's own streamProxy the same final message as ours", async () => {
     for (const [name, reply] of Object.entries(scripts)) {
-      // pi keeps its best-effort partial parse of broken arguments; we report them (`__raw`, `__error`).
+      // pi keeps its best-effort partial parse of broken arguments; we report them (`invalidArguments`).
       if (name === "unparseable tool arguments") continue;
       // A fresh provider per call, so both calls get the same tool-call ids.
       const { url, model } = await startProxy({ upstream: (m, c, o) => createFauxProvider([reply]).streamFn(m, c, o) });

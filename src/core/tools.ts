@@ -5,7 +5,7 @@
  */
 import { z, type ZodType } from "zod";
 import { AgentError } from "./errors.js";
-import type { AgentTool, AgentToolResult, JSONSchema, ToolSpec } from "./types.js";
+import type { AgentTool, AgentToolResult, JSONSchema, ToolCall, ToolSpec } from "./types.js";
 
 /**
  * Declares a tool; with a zod schema, `execute`'s `args` are typed from it.
@@ -88,13 +88,15 @@ export function checkTools(tools: readonly AgentTool[]): void {
 /** The outcome of checking a call's arguments. */
 export type ArgumentCheck = { ok: true; args: unknown } | { ok: false; message: string };
 
-/** Validates a call's arguments against the tool's schema, in words the model can act on. */
-export function validateToolArguments(tool: AgentTool, args: Record<string, unknown>): ArgumentCheck {
-  // Adapters keep unparseable argument text as { __raw, __error } (see finalArguments).
-  if (typeof args.__raw === "string" && typeof args.__error === "string") {
+/**
+ * Validates a call's arguments against the tool's schema, in words the model
+ * can act on; `invalid` is the call's {@link ToolCall.invalidArguments}, if any.
+ */
+export function validateToolArguments(tool: AgentTool, args: Record<string, unknown>, invalid?: ToolCall["invalidArguments"]): ArgumentCheck {
+  if (invalid) {
     return {
       ok: false,
-      message: `Invalid arguments for tool "${tool.name}": they are not valid JSON (${args.__error}). Received: ${args.__raw.slice(0, 200)}. Call the tool again with a JSON object.`,
+      message: `Invalid arguments for tool "${tool.name}": they are not valid JSON (${invalid.error}). Received: ${invalid.raw.slice(0, 200)}. Call the tool again with a JSON object.`,
     };
   }
   const result = compile(tool).validator.safeParse(args);

@@ -14,7 +14,21 @@ export type ImageContent = { type: "image"; data: string; mimeType: string };
 /** Model reasoning; `signature` is an opaque provider token some APIs require back. */
 export type ThinkingContent = { type: "thinking"; thinking: string; signature?: string };
 /** A request from the model to run a tool. */
-export type ToolCall = { type: "toolCall"; id: string; name: string; arguments: Record<string, unknown> };
+export type ToolCall = {
+  type: "toolCall";
+  /** The provider's id of the call; its result carries the same `toolCallId`. */
+  id: string;
+  /** The tool the model asked for. */
+  name: string;
+  /** The parsed arguments (`{}` when they could not be parsed: see `invalidArguments`). */
+  arguments: Record<string, unknown>;
+  /**
+   * Set when the model's argument text is not a JSON object: the text as the
+   * model wrote it and why it failed. The call then gets an error result
+   * telling the model so, and the text goes back to the provider verbatim.
+   */
+  invalidArguments?: { raw: string; error: string };
+};
 
 /** Token counts and their cost in dollars. */
 export type Usage = {
