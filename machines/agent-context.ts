@@ -35,6 +35,44 @@ export type AgentSettings = {
   streamOptions: StreamOptions;
 };
 
+/** Every setting's default but the stream function and the model, which have none. */
+const DEFAULT_SETTINGS: Omit<AgentSettings, "streamFn" | "model"> = {
+  systemPrompt: "",
+  tools: [],
+  hooks: {},
+  toolExecution: "parallel",
+  maxTurns: Number.POSITIVE_INFINITY,
+  steeringMode: "one-at-a-time",
+  followUpMode: "one-at-a-time",
+  streamOptions: {},
+};
+
+/**
+ * The one list of agent settings (a record, so the compiler checks it names
+ * every key of {@link AgentSettings}): the initial context, the facade's
+ * machine input, `asTool` and persist/restore all read it.
+ */
+const SETTING_KEYS: Record<keyof AgentSettings, true> = {
+  systemPrompt: true,
+  model: true,
+  tools: true,
+  streamFn: true,
+  hooks: true,
+  toolExecution: true,
+  maxTurns: true,
+  steeringMode: true,
+  followUpMode: true,
+  streamOptions: true,
+};
+export const AGENT_SETTING_KEYS = Object.keys(SETTING_KEYS) as (keyof AgentSettings)[];
+
+/** The settings of `source` that are set (undefined ones left out, so defaults apply). */
+export function settingsOf(source: Partial<AgentSettings>): Partial<AgentSettings> {
+  const settings: Partial<AgentSettings> = {};
+  for (const key of AGENT_SETTING_KEYS) if (source[key] !== undefined) (settings as Record<string, unknown>)[key] = source[key];
+  return settings;
+}
+
 /** Where a tool call of the current batch stands. */
 export type PendingToolCall = {
   /** Position of the call in its assistant message. */
@@ -122,16 +160,10 @@ export type AgentMachineInput = Partial<AgentSettings> & {
 /** The context of a new agent machine. */
 export function initialContext(input: AgentMachineInput): AgentContext {
   return {
-    systemPrompt: input.systemPrompt ?? "",
-    model: input.model,
-    tools: input.tools ?? [],
+    ...DEFAULT_SETTINGS,
+    model: undefined,
+    ...settingsOf(input),
     streamFn: input.streamFn,
-    hooks: input.hooks ?? {},
-    toolExecution: input.toolExecution ?? "parallel",
-    maxTurns: input.maxTurns ?? Number.POSITIVE_INFINITY,
-    steeringMode: input.steeringMode ?? "one-at-a-time",
-    followUpMode: input.followUpMode ?? "one-at-a-time",
-    streamOptions: input.streamOptions ?? {},
     messages: [...(input.messages ?? [])],
     streamMessage: null,
     pendingToolCalls: [],

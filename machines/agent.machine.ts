@@ -37,6 +37,7 @@ import { emitAll } from "./emit-all.js";
 import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
 import { toolCallMachine } from "./tool-call.machine.js";
 
+export { settingsOf } from "./agent-context.js";
 export type {
   AgentContext,
   AgentMachineEvent,

@@ -6,8 +6,8 @@
  */
 import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { streamOpenRouter } from "../adapters/openrouter.js";
-import type { AgentMachineInput } from "../machines/agent.machine.js";
-import type { AgentOptions } from "./agent.js";
+import { settingsOf, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
+import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
 import { userMessage } from "./core/messages.js";
 import { checkTools } from "./core/tools.js";
@@ -37,19 +37,13 @@ export function agentMachineInput(options: Omit<AgentOptions, "inspect">): Agent
   for (const name of HOOK_NAMES) if (options[name]) (hooks as Record<string, unknown>)[name] = options[name];
   const streamOptions: StreamOptions = { ...options.streamOptions };
   if (options.sessionId !== undefined) streamOptions.sessionId = options.sessionId;
-  return {
-    streamFn: options.streamFn ?? defaultStreamFn,
-    systemPrompt: options.systemPrompt,
-    model: options.model,
-    tools: options.tools,
-    messages: options.messages,
-    hooks,
-    toolExecution: options.toolExecution,
-    maxTurns: options.maxTurns,
-    steeringMode: options.steeringMode,
-    followUpMode: options.followUpMode,
-    streamOptions,
-  };
+  return { ...settingsOf({ ...options, hooks, streamOptions }), streamFn: options.streamFn ?? defaultStreamFn, messages: options.messages };
+}
+
+/** The flat options that give back `settings` (hooks spread out again): how `asTool` starts a child like its agent. */
+export function agentOptionsOf(settings: AgentSettings): Omit<AgentOptions, "inspect"> {
+  const { hooks, ...rest } = settings;
+  return { ...hooks, ...rest };
 }
 
 /** What a prompt may be: text, one message, or several. */

@@ -10,7 +10,7 @@
 import type { ActorScope, AnyEventObject, StateMachine } from "xstate";
 import { actorNow, stamped } from "../machines/actor-clock.js";
 import { agentMachine, type AgentContext } from "../machines/agent.machine.js";
-import type { AgentOptions } from "./agent.js";
+import type { AgentOptions } from "./agent-options.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
 import { syntheticAssistantMessage, toolCallsOf, toolResultMessage } from "./core/messages.js";
 import { textResult } from "./core/tools.js";

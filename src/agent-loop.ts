@@ -6,7 +6,7 @@
  */
 import { Observable } from "rxjs";
 import { createActor } from "xstate";
-import type { AgentOptions } from "./agent.js";
+import type { AgentOptions } from "./agent-options.js";
 import { agentLogic } from "./agent-logic.js";
 import { promptMessages, type PromptInput } from "./agent-input.js";
 import { AgentError } from "./core/errors.js";

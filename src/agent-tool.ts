@@ -7,8 +7,9 @@
  */
 import { createActor, toPromise } from "xstate";
 import type { ZodType } from "zod";
-import { agentMachine, type AgentContext } from "../machines/agent.machine.js";
-import { promptMessages, type PromptInput } from "./agent-input.js";
+import { settingsOf, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
+import { agentOptionsOf, type PromptInput } from "./agent-input.js";
+import { agentLogic } from "./agent-logic.js";
 import { assistantText, lastAssistantMessage } from "./core/messages.js";
 import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema } from "./core/types.js";
 
@@ -84,23 +85,9 @@ export function agentAsTool<TArgs = { prompt: string }>(
     description: options.description,
     parameters: options.parameters ?? PROMPT_PARAMETERS,
     async execute(_toolCallId, args, signal, onUpdate) {
-      const s = settings();
-      const child = createActor(agentMachine, {
-        input: {
-          systemPrompt: s.systemPrompt,
-          model: s.model,
-          tools: s.tools,
-          streamFn: s.streamFn,
-          hooks: s.hooks,
-          toolExecution: s.toolExecution,
-          maxTurns: s.maxTurns,
-          steeringMode: s.steeringMode,
-          followUpMode: s.followUpMode,
-          streamOptions: s.streamOptions,
-          messages: [],
-          prompt: promptMessages(toPrompt(args)),
-        },
-      });
+      // A run-once agentLogic actor: stopping it (finally, below) closes its run like any stopped agent.
+      const childOptions = agentOptionsOf(settingsOf(settings()) as AgentSettings);
+      const child = createActor(agentLogic, { input: { ...childOptions, messages: [], prompt: toPrompt(args) } });
       let text = "";
       // Listen before start: the run's first events go out as the actor starts.
       child.on("*", (event: AgentEvent) => {

@@ -4,9 +4,10 @@
  * `prompt()` at `agent_end`. It adds no events of its own.
  */
 import { Subject, type Observable } from "rxjs";
-import { createActor, type InspectionEvent, type Observer } from "xstate";
+import { createActor } from "xstate";
 import { agentMachine, type AgentActor, type AgentContext, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
+import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, lastAssistantMessage, userMessage } from "./core/messages.js";
@@ -14,38 +15,13 @@ import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAg
 import { checkTools } from "./core/tools.js";
 import type {
   AgentEvent,
-  AgentHooks,
   AgentMessage,
   AgentTool,
   AssistantMessage,
   ImageContent,
   Model,
   QueueMode,
-  StreamFn,
-  StreamOptions,
 } from "./core/types.js";
-
-/** Options of `new Agent(…)`. Settings with a setter or accessor (system prompt, model, tools, modes, session id) may change between runs. */
-export type AgentOptions = AgentHooks & {
-  /** The model provider. Default: {@link streamOpenAICompatible} ({@link streamOpenRouter} for OpenRouter models). */
-  streamFn?: StreamFn;
-  sessionId?: string;
-  systemPrompt?: string;
-  model?: Model;
-  tools?: AgentTool[];
-  /** The transcript to start from. */
-  messages?: AgentMessage[];
-  /** Run a turn's tool calls at once ("parallel", default) or one by one. */
-  toolExecution?: "parallel" | "sequential";
-  /** At most this many model calls per run. */
-  maxTurns?: number;
-  steeringMode?: QueueMode;
-  followUpMode?: QueueMode;
-  /** Options passed to every model call (temperature, maxTokens, headers, …). */
-  streamOptions?: Omit<StreamOptions, "signal">;
-  /** An XState inspection observer, e.g. from `@statelyai/inspect`. */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-};
 
 /** What `agent.state` shows. */
 export type AgentState = {

@@ -1,7 +1,8 @@
 export { AgentError } from "./core/errors.js";
 export type { AgentErrorCode } from "./core/errors.js";
 export { Agent } from "./agent.js";
-export type { AgentOptions, AgentState } from "./agent.js";
+export type { AgentState } from "./agent.js";
+export type { AgentOptions } from "./agent-options.js";
 export { agentMachine } from "../machines/agent.machine.js";
 export type {
   AgentActor,

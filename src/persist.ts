@@ -6,9 +6,9 @@
  * and the caller hands the objects back on restore.
  */
 import { z } from "zod";
-import type { AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
+import type { AgentActor, AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
 import { agentMachineInput } from "./agent-input.js";
-import type { Agent, AgentOptions } from "./agent.js";
+import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
 import { toolCallsOf, toolResultMessage } from "./core/messages.js";
 import { textResult } from "./core/tools.js";
@@ -68,7 +68,7 @@ export type PersistedAgent = {
 };
 
 /** What {@link persistAgent} reads: an {@link Agent} or a snapshot of its actor (or of an `agentLogic` actor). */
-export type PersistableAgent = Pick<Agent, "actor"> | { context: AgentContext; value: unknown };
+export type PersistableAgent = { actor: AgentActor } | { context: AgentContext; value: unknown };
 
 /** Options of `Agent.restore`: the functions and tool objects; settings given here win over the persisted ones. */
 export type RestoreAgentOptions = Omit<AgentOptions, "messages">;
