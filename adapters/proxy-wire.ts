@@ -5,7 +5,7 @@
  * accepted in both camelCase (pi, us) and snake_case (TinyAgent) shapes and
  * normalised here to our types; nothing else in the proxy sees the aliases.
  */
-import { z } from "zod";
+import { z } from "zod/v4";
 import type {
   AssistantMessage,
   AssistantMessageEvent,

@@ -64,7 +64,7 @@ async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Prepa
     const available = input.toolNames.length ? input.toolNames.join(", ") : "none";
     return { kind: "answer", isError: true, result: textResult(`Tool "${toolCall.name}" not found. Available tools: ${available}.`) };
   }
-  const check = validateToolArguments(tool, toolCall.arguments, toolCall.invalidArguments);
+  const check = await validateToolArguments(tool, toolCall.arguments, toolCall.invalidArguments);
   if (!check.ok) return { kind: "answer", isError: true, result: textResult(check.message) };
   if (hooks.beforeToolCall) {
     let decision;

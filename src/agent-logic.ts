@@ -34,8 +34,8 @@ type Rewired<TMachine, TInput, TOutput> =
     infer TDelay,
     infer TStateValue,
     infer TTag,
-    any,
-    any,
+    infer _TInput,
+    infer _TOutput,
     infer TEmitted,
     infer TMeta,
     infer TSchema

@@ -6,12 +6,11 @@
  * text is the tool result, and the tool's signal aborts the child.
  */
 import { createActor, toPromise } from "xstate";
-import type { ZodType } from "zod";
 import { settingsOf, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
 import { agentOptionsOf, type PromptInput } from "./agent-input.js";
 import { agentLogic } from "./agent-logic.js";
 import { assistantText, lastAssistantMessage } from "./core/messages.js";
-import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema } from "./core/types.js";
+import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema, ToolParameters } from "./core/types.js";
 
 /** Options of `agent.asTool(…)`. */
 export type AgentAsToolOptions<TArgs = { prompt: string }> = {
@@ -22,7 +21,7 @@ export type AgentAsToolOptions<TArgs = { prompt: string }> = {
   /** A human-readable name for UIs. */
   label?: string;
   /** The call's arguments (default: `{ prompt: string }`). */
-  parameters?: ZodType<TArgs> | JSONSchema;
+  parameters?: ToolParameters<TArgs>;
   /** The child's prompt for a call (default: the `prompt` argument if it is a string, else the arguments as JSON). */
   toPrompt?: (args: TArgs) => PromptInput;
   /**

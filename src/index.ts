@@ -16,6 +16,16 @@ export { toolCallMachine } from "../machines/tool-call.machine.js";
 export type { ToolCallInput, ToolCallParentEvent } from "../machines/tool-call.machine.js";
 export { checkTools, defineTool, textResult, toolSpec, validateToolArguments } from "./core/tools.js";
 export type { ArgumentCheck } from "./core/tools.js";
+export type {
+  InferSchemaOutput,
+  StandardIssue,
+  StandardJSONSchemaConverter,
+  StandardJSONSchemaTarget,
+  StandardPathSegment,
+  StandardResult,
+  StandardSchemaV1,
+  StandardSchemaV1Props,
+} from "./core/standard-schema.js";
 export { assistantText, defaultConvertToLlm, lastAssistantMessage, userMessage } from "./core/messages.js";
 export type {
   AfterToolCallResult,
@@ -25,6 +35,7 @@ export type {
   AgentMessage,
   AgentTool,
   AgentToolResult,
+  ApprovalRule,
   AssistantMessage,
   AssistantMessageEvent,
   BeforeToolCallResult,
@@ -43,6 +54,7 @@ export type {
   TextContent,
   ThinkingContent,
   ToolCall,
+  ToolParameters,
   ToolResultMessage,
   ToolSpec,
   Usage,

@@ -5,7 +5,7 @@
  * (streamFn, hooks, tool `execute`) are not data: tools are recorded by name
  * and the caller hands the objects back on restore.
  */
-import { z } from "zod";
+import { z } from "zod/v4";
 import type { AgentActor, AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
 import { agentMachineInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";

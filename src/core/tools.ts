@@ -1,14 +1,20 @@
 /**
  * Tools: definition, the JSON Schema the model sees, and argument validation.
- * Both zod 4 schemas and plain JSON Schemas are validated with zod
- * (`z.fromJSONSchema` for the latter), so errors read the same either way.
+ * A tool's `parameters` is a Standard Schema validator that can give JSON
+ * Schema (zod 4, zod 3.25+'s `zod/v4`, or any with `~standard.jsonSchema`) or a
+ * plain JSON Schema. Arguments are checked with the validator's own
+ * `~standard.validate`; a plain JSON Schema with zod's `z.fromJSONSchema`
+ * where the installed zod has it, else with a small built-in checker. zod is a
+ * peer dependency: whichever zod the application has is the one used here.
  */
-import { z, type ZodType } from "zod";
+import * as z from "zod/v4";
 import { AgentError } from "./errors.js";
-import type { AgentTool, AgentToolResult, JSONSchema, ToolCall, ToolSpec } from "./types.js";
+import { checkJsonSchema } from "./json-schema-check.js";
+import type { StandardIssue, StandardResult, StandardSchemaV1 } from "./standard-schema.js";
+import type { AgentTool, AgentToolResult, JSONSchema, ToolCall, ToolParameters, ToolSpec } from "./types.js";
 
 /**
- * Declares a tool; with a zod schema, `execute`'s `args` are typed from it.
+ * Declares a tool; with a zod 4 or other Standard Schema, `execute`'s `args` are typed from it.
  * @example
  * const sum = defineTool({
  *   name: "sum", description: "Add numbers",
@@ -17,38 +23,76 @@ import type { AgentTool, AgentToolResult, JSONSchema, ToolCall, ToolSpec } from 
  * });
  */
 export function defineTool<TArgs = Record<string, unknown>, TDetails = unknown>(
-  tool: AgentTool<TArgs, TDetails> & { parameters: ZodType<TArgs> | JSONSchema },
+  tool: AgentTool<TArgs, TDetails> & { parameters: ToolParameters<TArgs> },
 ): AgentTool<TArgs, TDetails> {
   return tool;
 }
 
-function isZodSchema(parameters: unknown): parameters is ZodType {
-  return typeof parameters === "object" && parameters !== null && "_zod" in parameters;
+/** The kinds of `parameters` a tool may have, for error messages. */
+export const SUPPORTED_SCHEMAS =
+  'a zod 4 schema (zod 4, or zod 3.25+ imported from "zod/v4"), a Standard Schema validator that can give JSON Schema (`~standard.jsonSchema`), or a plain JSON Schema object';
+
+type Validate = (value: unknown) => StandardResult<unknown> | Promise<StandardResult<unknown>>;
+type CompiledTool = { spec: ToolSpec; validate: Validate };
+const compiled = new WeakMap<AgentTool, CompiledTool>();
+
+function isStandardSchema(value: object): value is StandardSchemaV1 {
+  const standard = (value as { "~standard"?: unknown })["~standard"];
+  return typeof standard === "object" && standard !== null && typeof (standard as { validate?: unknown }).validate === "function";
 }
 
-type CompiledTool = { spec: ToolSpec; validator: ZodType };
-const compiled = new WeakMap<AgentTool, CompiledTool>();
+function unsupported(tool: AgentTool, what: string): AgentError {
+  return new AgentError("invalid-tool", `Tool "${tool.name}": its parameters are ${what}, which tinyagent cannot turn into JSON Schema. Use ${SUPPORTED_SCHEMAS}.`);
+}
+
+/** The JSON Schema of a Standard Schema validator's input, from the validator's own converter. */
+function standardJsonSchema(tool: AgentTool, schema: StandardSchemaV1): JSONSchema {
+  const standard = schema["~standard"];
+  try {
+    if (typeof standard.jsonSchema?.input === "function") return standard.jsonSchema.input({ target: "draft-2020-12" });
+    // zod 4.0/4.1 and zod 3.25's zod/v4: no Standard JSON Schema yet, but zod's own converter.
+    if ("_zod" in schema) return z.toJSONSchema(schema as unknown as z.ZodType, { io: "input" }) as JSONSchema;
+  } catch (error) {
+    throw new AgentError("invalid-tool", `Tool "${tool.name}": its schema cannot be turned into JSON Schema (${(error as Error).message}).`);
+  }
+  const vendor = standard.vendor === "zod" ? 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)' : `a "${standard.vendor}" Standard Schema without a JSON Schema converter`;
+  throw unsupported(tool, vendor);
+}
+
+/** A validator for a plain JSON Schema. */
+function jsonSchemaValidator(tool: AgentTool, schema: JSONSchema): Validate {
+  const fromJSONSchema = (z as { fromJSONSchema?: (schema: JSONSchema) => StandardSchemaV1 }).fromJSONSchema;
+  if (typeof fromJSONSchema !== "function") return (value) => checkJsonSchema(schema, value);
+  try {
+    const validator = fromJSONSchema(schema)["~standard"];
+    return (value) => validator.validate(value);
+  } catch (error) {
+    throw new AgentError(
+      "invalid-tool",
+      `Tool "${tool.name}": its JSON Schema cannot be used (${(error as Error).message}). Give a JSON Schema of an object, or a zod object schema.`,
+    );
+  }
+}
 
 function compile(tool: AgentTool): CompiledTool {
   let entry = compiled.get(tool);
   if (entry) return entry;
   const { parameters } = tool;
+  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
+    throw unsupported(tool, describe(parameters));
+  }
   let schema: JSONSchema;
-  let validator: ZodType;
-  if (isZodSchema(parameters)) {
-    validator = parameters;
-    const { $schema: _ignored, ...rest } = z.toJSONSchema(parameters, { io: "input" }) as JSONSchema;
+  let validate: Validate;
+  if (isStandardSchema(parameters)) {
+    const { $schema: _ignored, ...rest } = standardJsonSchema(tool, parameters);
     schema = rest;
+    const standard = parameters["~standard"];
+    validate = (value) => standard.validate(value);
+  } else if ("_def" in parameters && typeof (parameters as { safeParse?: unknown }).safeParse === "function") {
+    throw unsupported(tool, 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)');
   } else {
-    schema = parameters as JSONSchema;
-    try {
-      validator = z.fromJSONSchema(parameters as Parameters<typeof z.fromJSONSchema>[0]);
-    } catch (error) {
-      throw new AgentError(
-        "invalid-tool",
-        `Tool "${tool.name}": its JSON Schema cannot be used (${(error as Error).message}). Give a JSON Schema of an object, or a zod object schema.`,
-      );
-    }
+    schema = parameters;
+    validate = jsonSchemaValidator(tool, schema);
   }
   if (schema.type !== "object") {
     throw new AgentError(
@@ -56,7 +100,7 @@ function compile(tool: AgentTool): CompiledTool {
       `Tool "${tool.name}": parameters must describe an object (got type ${JSON.stringify(schema.type)}). Wrap the arguments in z.object({ … }) or { type: "object", properties: { … } }.`,
     );
   }
-  entry = { spec: { name: tool.name, description: tool.description, parameters: schema }, validator };
+  entry = { spec: { name: tool.name, description: tool.description, parameters: schema }, validate };
   compiled.set(tool, entry);
   return entry;
 }
@@ -88,23 +132,50 @@ export function checkTools(tools: readonly AgentTool[]): void {
 /** The outcome of checking a call's arguments. */
 export type ArgumentCheck = { ok: true; args: unknown } | { ok: false; message: string };
 
+/** Issues as lines the model can act on (the style of zod's `prettifyError`). */
+export function formatIssues(issues: readonly StandardIssue[]): string {
+  const lines: string[] = [];
+  for (const issue of [...issues].sort((a, b) => (a.path?.length ?? 0) - (b.path?.length ?? 0))) {
+    lines.push(`✖ ${issue.message}`);
+    if (issue.path?.length) lines.push(`  → at ${dotPath(issue.path)}`);
+  }
+  return lines.join("\n");
+}
+
+function dotPath(path: NonNullable<StandardIssue["path"]>): string {
+  let out = "";
+  for (const segment of path) {
+    const key = typeof segment === "object" ? segment.key : segment;
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "symbol" || /[^\w$]/.test(key)) out += `[${JSON.stringify(String(key))}]`;
+    else out += out ? `.${key}` : key;
+  }
+  return out;
+}
+
+function outcome(tool: AgentTool, result: StandardResult<unknown>): ArgumentCheck {
+  if (!result.issues) return { ok: true, args: result.value };
+  return { ok: false, message: `Invalid arguments for tool "${tool.name}":\n${formatIssues(result.issues)}\nFix these and call the tool again.` };
+}
+
 /**
  * Validates a call's arguments against the tool's schema, in words the model
  * can act on; `invalid` is the call's {@link ToolCall.invalidArguments}, if any.
+ * A promise only when the tool's validator is asynchronous.
  */
-export function validateToolArguments(tool: AgentTool, args: Record<string, unknown>, invalid?: ToolCall["invalidArguments"]): ArgumentCheck {
+export function validateToolArguments(
+  tool: AgentTool,
+  args: Record<string, unknown>,
+  invalid?: ToolCall["invalidArguments"],
+): ArgumentCheck | Promise<ArgumentCheck> {
   if (invalid) {
     return {
       ok: false,
       message: `Invalid arguments for tool "${tool.name}": they are not valid JSON (${invalid.error}). Received: ${invalid.raw.slice(0, 200)}. Call the tool again with a JSON object.`,
     };
   }
-  const result = compile(tool).validator.safeParse(args);
-  if (result.success) return { ok: true, args: result.data };
-  return {
-    ok: false,
-    message: `Invalid arguments for tool "${tool.name}":\n${z.prettifyError(result.error)}\nFix these and call the tool again.`,
-  };
+  const result = compile(tool).validate(args);
+  return result instanceof Promise ? result.then((r) => outcome(tool, r)) : outcome(tool, result);
 }
 
 /** A tool result holding one text block. */

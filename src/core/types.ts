@@ -3,7 +3,7 @@
  * This module imports nothing of ours, so adapters can depend on it alone.
  */
 import type { Observable } from "rxjs";
-import type { ZodType } from "zod";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 
 // ───────────────────────────── 1. Messages ─────────────────────────────
 
@@ -165,16 +165,26 @@ export type AgentToolResult<TDetails = unknown> = {
   terminate?: boolean;
 };
 
+/**
+ * A tool's arguments schema: a zod 4 schema (zod 4, or zod 3.25+'s `zod/v4`),
+ * another Standard Schema validator that can give JSON Schema
+ * (`~standard.jsonSchema`), or a plain JSON Schema of an object.
+ */
+export type ToolParameters<TArgs = unknown> = StandardSchemaV1<unknown, TArgs> | JSONSchema;
+
+/** `requiresApproval` as a function; declared as a method so a typed tool fits `AgentTool<unknown>`. */
+export type ApprovalRule<TArgs> = { bivarianceHack(args: TArgs): boolean }["bivarianceHack"];
+
 /** A function the model may call. */
-export type AgentTool<TArgs = any, TDetails = unknown> = {
+export type AgentTool<TArgs = unknown, TDetails = unknown> = {
   name: string;
   description: string;
   /** A human-readable name for UIs. */
   label?: string;
-  /** A zod 4 object schema or a plain JSON Schema of an object. */
-  parameters: ZodType<TArgs> | JSONSchema;
+  /** The arguments' schema, describing an object: see {@link ToolParameters}. */
+  parameters: ToolParameters<TArgs>;
   /** Hold the call until `agent.approve(id)` / `agent.reject(id)`. */
-  requiresApproval?: boolean | ((args: TArgs) => boolean);
+  requiresApproval?: boolean | ApprovalRule<TArgs>;
   /** Abort the tool's signal and answer with an error after this long. */
   timeoutMs?: number;
   /**
