@@ -4,6 +4,10 @@
  * `streamProxy` and TinyAgent's Python `stream_proxy` speak, so requests are
  * accepted in both camelCase (pi, us) and snake_case (TinyAgent) shapes and
  * normalised here to our types; nothing else in the proxy sees the aliases.
+ * pi-agent-core ≥ 0.87 (1.x) sends the prompt and tools as `role: "system"`
+ * messages in the transcript instead of `systemPrompt`/`tools`; they are
+ * replayed here into one system prompt and tool list, as pi-ai does for
+ * providers without mid-conversation system messages.
  */
 import { z } from "zod/v4";
 import type {
@@ -16,6 +20,7 @@ import type {
   TextContent,
   ThinkingContent,
   ToolCall,
+  ToolSpec,
   Usage,
 } from "../src/core/types.js";
 
@@ -148,6 +153,62 @@ const toolSpec = z.object({
   parameters: z.record(z.string(), z.unknown()).nullish().transform((p) => p ?? { type: "object", properties: {} }),
 });
 
+/** A `role: "system"` transcript entry (pi-agent-core ≥ 0.87), before it is replayed into the context. */
+type SystemUpdate = {
+  role: "system";
+  content: string;
+  sections: Record<string, string | null>;
+  toolsAdded: ToolSpec[];
+  toolsRemoved: string[];
+};
+
+const systemMessage = z
+  .object({
+    role: z.literal("system"),
+    content: z.union([z.string(), z.array(textBlock)]).nullish(),
+    sections: z.record(z.string(), z.string().nullable()).nullish(),
+    toolsAdded: z.array(toolSpec).nullish(), tools_added: z.array(toolSpec).nullish(),
+    toolsRemoved: z.array(z.object({ name: z.string() })).nullish(), tools_removed: z.array(z.object({ name: z.string() })).nullish(),
+    timestamp,
+  })
+  .transform((m): SystemUpdate => ({
+    role: "system",
+    content: typeof m.content === "string" ? m.content : (m.content ?? []).map((b) => b.text).join("\n"),
+    sections: m.sections ?? {},
+    toolsAdded: m.toolsAdded ?? m.tools_added ?? [],
+    toolsRemoved: (m.toolsRemoved ?? m.tools_removed ?? []).map((t) => t.name),
+  }));
+
+/**
+ * Replays the system prompt, the tools and every system message in order:
+ * later `content` is appended, `sections` are patched by name (`null`
+ * removes one) and rendered after the content, tools are added and removed.
+ */
+function replaySystem(initial: SystemUpdate, messages: (Message | SystemUpdate)[]): Pick<Context, "systemPrompt" | "tools" | "messages"> {
+  const content: string[] = [];
+  const sections = new Map<string, string>();
+  const tools = new Map<string, ToolSpec>();
+  const rest: Message[] = [];
+  for (const message of [initial, ...messages]) {
+    if (message.role !== "system") {
+      rest.push(message);
+      continue;
+    }
+    if (message.content.length > 0) content.push(message.content);
+    for (const [name, value] of Object.entries(message.sections)) {
+      if (value === null) sections.delete(name);
+      else sections.set(name, value);
+    }
+    for (const name of message.toolsRemoved) tools.delete(name);
+    for (const tool of message.toolsAdded) tools.set(tool.name, tool);
+  }
+  const context: Pick<Context, "systemPrompt" | "tools" | "messages"> = { messages: rest };
+  const systemPrompt = [...content, ...sections.values()].filter((part) => part.length > 0).join("\n\n");
+  if (systemPrompt) context.systemPrompt = systemPrompt;
+  if (tools.size > 0) context.tools = [...tools.values()];
+  return context;
+}
+
 // ─────────────────────────── request: whole body ───────────────────────────
 
 /** The model a client asked for. The server decides what it maps to; a client never chooses the upstream URL. */
@@ -166,7 +227,7 @@ export const proxyRequestSchema = z
     model: z.object({ id: z.string().min(1), provider: z.string().nullish(), api: z.string().nullish(), name: z.string().nullish() }),
     context: z.object({
       systemPrompt: z.string().nullish(), system_prompt: z.string().nullish(),
-      messages: z.array(z.discriminatedUnion("role", [userMessage, assistantMessage, toolResultMessage])),
+      messages: z.array(z.discriminatedUnion("role", [systemMessage, userMessage, assistantMessage, toolResultMessage])),
       tools: z.array(toolSpec).nullish(),
     }),
     options: z
@@ -183,11 +244,9 @@ export const proxyRequestSchema = z
     if (m.provider != null) model.provider = m.provider;
     if (m.api != null) model.api = m.api;
     if (m.name != null) model.name = m.name;
-    const context: Context = { messages: c.messages };
-    // TinyAgent sends "" when there is no system prompt.
-    const systemPrompt = c.systemPrompt ?? c.system_prompt;
-    if (systemPrompt) context.systemPrompt = systemPrompt;
-    if (c.tools) context.tools = c.tools;
+    // The older shape's systemPrompt and tools act as a leading system message (TinyAgent sends "" for none).
+    const initial: SystemUpdate = { role: "system", content: c.systemPrompt ?? c.system_prompt ?? "", sections: {}, toolsAdded: c.tools ?? [], toolsRemoved: [] };
+    const context: Context = replaySystem(initial, c.messages);
     const options: ProxyRequest["options"] = {};
     if (o?.temperature != null) options.temperature = o.temperature;
     const maxTokens = o?.maxTokens ?? o?.max_tokens;
