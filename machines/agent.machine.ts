@@ -6,36 +6,27 @@
  * The context holds the whole state of a run (transcript, streaming message,
  * pending tool calls, queues, usage), and every public event leaves through
  * `emit` from a named action, so inspecting the actor shows the run.
- * Transcript arrays are append-only and appended in place: no step copies them.
+ * Actions work on a draft of the context and assign it (see draft.ts): a
+ * snapshot handed out never changes under its reader.
  */
 import { assign, enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
 import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/core/messages.js";
-import type { AgentEvent, AgentMessage, AssistantMessageEvent, ToolResultMessage } from "../src/core/types.js";
+import type { AgentEvent, AgentMessage, AgentToolResult, AssistantMessageEvent, ToolResultMessage } from "../src/core/types.js";
 import { actorNow, stamped } from "./actor-clock.js";
 import {
   initialContext,
   type AgentContext,
   type AgentMachineEvent,
   type AgentMachineInput,
+  type AgentSettings,
   type PendingToolCall,
 } from "./agent-context.js";
-import {
-  ABORTED,
-  announceResults,
-  answerUnstarted,
-  concludeAssistant,
-  isTerminal,
-  takeQueued,
-  terminalOf,
-  toolActorId,
-  toolStart,
-  waitingCall,
-  withStatus,
-  type Emit,
-} from "./agent-run.js";
-import { emitAll } from "./emit-all.js";
+import { concludeAssistant, isTerminal, takeQueued, terminalOf, toolActorId, toolStart, waitingCall, withStatus } from "./agent-run.js";
+import { answerOpenCalls, CLOSE_TEXTS } from "./close-run.js";
+import { announceResults, appendMessage, draftOf, type Emit } from "./draft.js";
 import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
 import { toolCallMachine } from "./tool-call.machine.js";
+import { emitAll } from "./xstate-internals.js";
 
 export { settingsOf } from "./agent-context.js";
 export type {
@@ -45,6 +36,15 @@ export type {
   AgentSettings,
   PendingToolCall,
 } from "./agent-context.js";
+
+/** A tool-call actor's report that it finished (the `tool.done` event's fields). */
+type ToolDone = { index: number; result: AgentToolResult; isError: boolean; hookError?: string };
+
+/** Collects a step's events, to emit them once the step's draft is assigned. */
+function collector(): { emitted: AgentEvent[]; emit: Emit } {
+  const emitted: AgentEvent[] = [];
+  return { emitted, emit: (event) => emitted.push(event) };
+}
 
 /** The agent loop; see the module comment. */
 export const agentMachine = setup({
@@ -79,23 +79,28 @@ export const agentMachine = setup({
       context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.steeringQueue.length > 0,
     continuesWithFollowUp: ({ context }) =>
       context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.followUpQueue.length > 0,
+    // continue() with nothing queued needs a transcript the model has not answered yet.
+    continuesTranscript: ({ context }) => {
+      const last = context.messages.at(-1);
+      return context.model !== undefined && last !== undefined && last.role !== "assistant";
+    },
     startsOnce: ({ context }) => context.once === "pending" && context.model !== undefined,
     ranOnce: ({ context }) => context.once === "running",
     startsOnceWithoutModel: ({ context }) => context.once === "pending",
-    batchEndsWithToolCalls: ({ event }) => {
-      const terminal = terminalOf((event as { events: AssistantMessageEvent[] }).events);
+    batchEndsWithToolCalls: (_, params: { events: AssistantMessageEvent[] }) => {
+      const terminal = terminalOf(params.events);
       return terminal?.type === "done" && terminal.message.content.some((block) => block.type === "toolCall");
     },
-    batchEndsMessage: ({ event }) => terminalOf((event as { events: AssistantMessageEvent[] }).events) !== undefined,
+    batchEndsMessage: (_, params: { events: AssistantMessageEvent[] }) => terminalOf(params.events) !== undefined,
     isLastToolResult: ({ context }) => {
       const batch = context.batch!;
       return batch.results.filter(Boolean).length + 1 === batch.calls.length;
     },
-    sequentialRunEnds: ({ context, event }) =>
-      context.toolExecution === "sequential" && (context.runEnd !== null || (event as { hookError?: string }).hookError !== undefined),
-    hookFailed: ({ event }) => (event as { hookError?: string }).hookError !== undefined,
+    sequentialRunEnds: ({ context }, params: { hookError?: string }) =>
+      context.toolExecution === "sequential" && (context.runEnd !== null || params.hookError !== undefined),
+    hookFailed: (_, params: { hookError?: string }) => params.hookError !== undefined,
     approvalWaiting: ({ context }) => context.pendingToolCalls.some((call) => call.status === "awaitingApproval"),
-    isAwaitingApproval: ({ context, event }) => waitingCall(context, (event as { toolCallId?: string }).toolCallId) !== undefined,
+    isAwaitingApproval: ({ context }, params: { toolCallId?: string }) => waitingCall(context, params.toolCallId) !== undefined,
     runEnded: ({ context }) => {
       const message = context.turnMessage;
       return (
@@ -106,7 +111,7 @@ export const agentMachine = setup({
         context.batch?.terminate === true
       );
     },
-    stopRequested: ({ event }) => (event as { output?: boolean }).output === true,
+    stopRequested: (_, params: { stop: boolean }) => params.stop,
     turnLimitReached: ({ context }) =>
       context.turn >= context.maxTurns &&
       (context.steeringQueue.length > 0 || (context.batch?.calls.length ?? 0) > 0 || context.followUpQueue.length > 0),
@@ -115,29 +120,27 @@ export const agentMachine = setup({
     hasFollowUp: ({ context }) => context.followUpQueue.length > 0,
   },
   actions: {
-    configure: assign(({ event }) => (event as Extract<AgentMachineEvent, { type: "agent.configure" }>).settings),
-    replaceMessages: assign({ messages: ({ event }) => [...(event as { messages: AgentMessage[] }).messages] }),
-    appendMessage: ({ context, event }) => {
-      context.messages.push((event as { message: AgentMessage }).message);
-    },
+    configure: assign((_, params: { settings: Partial<AgentSettings> }) => params.settings),
+    replaceMessages: assign((_, params: { messages: AgentMessage[] }) => ({ messages: [...params.messages] })),
+    appendMessage: assign(({ context }, params: { message: AgentMessage }) => ({ messages: [...context.messages, params.message] })),
     reset: assign(() => ({ messages: [], steeringQueue: [], followUpQueue: [], error: undefined, usage: zeroUsage() })),
-    queueSteering: ({ context, event }) => {
-      context.steeringQueue.push((event as { message: AgentMessage }).message);
-    },
-    queueFollowUp: ({ context, event }) => {
-      context.followUpQueue.push((event as { message: AgentMessage }).message);
-    },
-    clearQueues: enqueueActions(({ enqueue, event }) => {
-      if (event.type !== "agent.clearQueues") return;
-      if (event.steering) enqueue.assign({ steeringQueue: [] });
-      if (event.followUp) enqueue.assign({ followUpQueue: [] });
-    }),
-    startRun: enqueueActions(({ enqueue, context, event }) => {
-      const input = event.type === "agent.prompt" ? [...event.messages] : [...context.pendingInput];
+    queueSteering: assign(({ context }, params: { message: AgentMessage }) => ({ steeringQueue: [...context.steeringQueue, params.message] })),
+    queueFollowUp: assign(({ context }, params: { message: AgentMessage }) => ({ followUpQueue: [...context.followUpQueue, params.message] })),
+    clearQueues: assign(({ context }, params: { steering: boolean; followUp: boolean }) => ({
+      steeringQueue: params.steering ? [] : context.steeringQueue,
+      followUpQueue: params.followUp ? [] : context.followUpQueue,
+    })),
+    /** `messages`: a prompt's; else the run starts from `pendingInput`. `fresh`: queued steering joins the input. */
+    startRun: enqueueActions(({ enqueue, context }, params: { messages?: AgentMessage[]; fresh: boolean }) => {
+      let input = params.messages ? [...params.messages] : [...context.pendingInput];
+      let steeringQueue = context.steeringQueue;
       // Steering queued between runs joins the prompt before the first model call (as in pi-agent-core),
       // unless continue() already took queued messages as its input.
-      const startsFresh = event.type === "agent.prompt" || (event.type === "agent.continue" && input.length === 0);
-      if (startsFresh) input.push(...takeQueued(context.steeringQueue, context.steeringMode));
+      if (params.fresh && (params.messages || input.length === 0)) {
+        const { taken, rest } = takeQueued(steeringQueue, context.steeringMode);
+        input = [...input, ...taken];
+        steeringQueue = rest;
+      }
       enqueue.assign({
         once: context.once === null ? null : "running",
         runStart: context.messages.length,
@@ -147,65 +150,68 @@ export const agentMachine = setup({
         batch: null,
         turnMessage: null,
         pendingInput: input,
+        steeringQueue,
       });
       enqueue.emit({ type: "agent_start" });
     }),
     startTurn: enqueueActions(({ enqueue, context }) => {
-      const input = context.pendingInput;
-      enqueue.assign({ turn: context.turn + 1, pendingInput: [], streamMessage: null, retry: null, batch: null, turnMessage: null });
-      enqueue.emit({ type: "turn_start" });
-      for (const message of input) {
-        context.messages.push(message);
-        enqueue.emit({ type: "message_start", message });
-        enqueue.emit({ type: "message_end", message });
+      const draft = draftOf(context);
+      Object.assign(draft, { turn: context.turn + 1, pendingInput: [], streamMessage: null, retry: null, batch: null, turnMessage: null });
+      const { emitted, emit } = collector();
+      emit({ type: "turn_start" });
+      for (const message of context.pendingInput) {
+        appendMessage(draft, message);
+        emit({ type: "message_start", message });
+        emit({ type: "message_end", message });
       }
+      enqueue.assign(() => draft);
+      for (const event of emitted) enqueue.emit(event);
     }),
-    applyModelEvents: enqueueActions(({ enqueue, context, event, self }) => {
-      if (event.type !== "model.events") return;
-      const emitted: AgentEvent[] = [];
-      const emit: Emit = (e) => emitted.push(e);
-      let streamMessage = context.streamMessage;
-      let started = streamMessage !== null;
-      for (const streamEvent of event.events) {
+    applyModelEvents: enqueueActions(({ enqueue, context, self }, params: { events: AssistantMessageEvent[] }) => {
+      const draft = draftOf(context);
+      const { emitted, emit } = collector();
+      let started = draft.streamMessage !== null;
+      for (const streamEvent of params.events) {
         if (streamEvent.type === "retry") {
-          enqueue.assign({ retry: { attempt: streamEvent.attempt, delayMs: streamEvent.delayMs, reason: streamEvent.reason } });
+          draft.retry = { attempt: streamEvent.attempt, delayMs: streamEvent.delayMs, reason: streamEvent.reason };
           continue;
         }
         if (isTerminal(streamEvent)) {
           const message = streamEvent.type === "done" ? streamEvent.message : streamEvent.error;
-          concludeAssistant(context, message, started, emit, () => actorNow(self));
-          streamMessage = null;
+          concludeAssistant(draft, message, started, emit, () => actorNow(self));
           break; // events after the terminal one are ignored
         }
-        streamMessage = streamEvent.partial;
+        draft.streamMessage = streamEvent.partial;
         if (!started) {
           started = true;
-          emit({ type: "message_start", message: streamMessage });
+          emit({ type: "message_start", message: streamEvent.partial });
         }
         if (streamEvent.type !== "start") {
-          emit({ type: "message_update", message: streamMessage, assistantMessageEvent: streamEvent });
+          emit({ type: "message_update", message: streamEvent.partial, assistantMessageEvent: streamEvent });
         }
       }
-      enqueue.assign({ streamMessage, turnMessage: context.turnMessage, batch: context.batch, error: context.error });
-      // Hot path: one action for the whole batch, still one emitted event per stream event (see emit-all.ts).
+      enqueue.assign(() => draft);
+      // Hot path: one action for the whole batch, still one emitted event per stream event (see xstate-internals.ts).
       enqueue(emitAll(emitted));
     }),
-    failStream: enqueueActions(({ enqueue, context, event, self }) => {
-      const emitted: AgentEvent[] = [];
+    /** The model call ended without a terminal event: aborted, failed (`error`), or its stream just completed. */
+    failStream: enqueueActions(({ enqueue, context, self }, params: { cause: "aborted" | "failed" | "ended"; error?: unknown }) => {
       const reason =
-        event.type === "agent.abort"
-          ? ABORTED
-          : "error" in event
-            ? `Model call failed: ${(event as { error: unknown }).error instanceof Error ? ((event as { error: Error }).error.message) : String((event as { error: unknown }).error)}`
+        params.cause === "aborted"
+          ? CLOSE_TEXTS.aborted.run
+          : params.cause === "failed"
+            ? `Model call failed: ${params.error instanceof Error ? params.error.message : String(params.error)}`
             : "The provider stream ended without a terminal done/error event.";
-      const stopReason = event.type === "agent.abort" ? "aborted" : "error";
+      const stopReason: "aborted" | "error" = params.cause === "aborted" ? "aborted" : "error";
       const partial = context.streamMessage;
-      const message = partial ?? stamped(syntheticAssistantMessage(context.model, stopReason, reason), actorNow(self));
-      message.stopReason = stopReason;
-      message.errorMessage = reason;
-      concludeAssistant(context, message, partial !== null, (e) => emitted.push(e), () => actorNow(self));
-      enqueue.assign({ streamMessage: null, turnMessage: context.turnMessage, batch: context.batch, error: context.error });
-      for (const e of emitted) enqueue.emit(e);
+      const message = partial
+        ? { ...partial, stopReason, errorMessage: reason }
+        : stamped(syntheticAssistantMessage(context.model, stopReason, reason), actorNow(self));
+      const draft = draftOf(context);
+      const { emitted, emit } = collector();
+      concludeAssistant(draft, message, partial !== null, emit, () => actorNow(self));
+      enqueue.assign(() => draft);
+      for (const event of emitted) enqueue.emit(event);
     }),
     startTools: enqueueActions(({ enqueue, context }) => {
       const batch = context.batch!;
@@ -234,71 +240,44 @@ export const agentMachine = setup({
       enqueue.emit(start.event);
       enqueue.spawnChild("toolCall", { id: start.id, input: start.input });
     }),
-    markToolStatus: enqueueActions(({ enqueue, context, event }) => {
-      const { index } = event as { index: number };
-      const status = event.type === "tool.awaitingApproval" ? "awaitingApproval" : "running";
-      enqueue.assign({ pendingToolCalls: withStatus(context.pendingToolCalls, index, status) });
-    }),
-    emitToolUpdate: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== "tool.update") return;
-      const call = context.batch!.calls[event.index]!;
-      const { index, partialResult } = event;
+    markToolStatus: assign(({ context }, params: { index: number; status: PendingToolCall["status"] }) => ({
+      pendingToolCalls: withStatus(context.pendingToolCalls, params.index, params.status),
+    })),
+    emitToolUpdate: enqueueActions(({ enqueue, context }, params: { index: number; partialResult: AgentToolResult }) => {
+      const call = context.batch!.calls[params.index]!;
+      const { index, partialResult } = params;
       enqueue.assign({ pendingToolCalls: context.pendingToolCalls.map((p) => (p.index === index ? { ...p, partialResult } : p)) });
-      enqueue.emit({
-        type: "tool_execution_update",
-        toolCallId: call.id,
-        toolName: call.name,
-        args: call.arguments,
-        partialResult: event.partialResult,
-      });
+      enqueue.emit({ type: "tool_execution_update", toolCallId: call.id, toolName: call.name, args: call.arguments, partialResult });
     }),
-    recordToolResult: enqueueActions(({ enqueue, context, event, self }) => {
-      if (event.type !== "tool.done") return;
+    recordToolResult: enqueueActions(({ enqueue, context, self }, params: ToolDone) => {
       // A finished call's actor would stay in `children` (holding its input, the transcript) until the agent stops.
-      enqueue.stopChild(toolActorId(context, event.index));
+      enqueue.stopChild(toolActorId(context, params.index));
       const batch = context.batch!;
-      const call = batch.calls[event.index]!;
-      if (batch.results[event.index]) return;
-      batch.results[event.index] = stamped(toolResultMessage(call, event.result, event.isError), actorNow(self));
-      if (event.result.terminate) batch.terminate = true;
-      const emitted: AgentEvent[] = [
-        { type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result: event.result, isError: event.isError },
-      ];
-      announceResults(context, (e) => emitted.push(e));
-      const runEnd = event.hookError && !context.runEnd ? { stopReason: "error" as const, errorMessage: event.hookError } : context.runEnd;
-      enqueue.assign({
-        batch,
-        runEnd,
-        pendingToolCalls: context.pendingToolCalls.filter((p) => p.index !== event.index),
-      });
-      for (const e of emitted) enqueue.emit(e);
+      const call = batch.calls[params.index]!;
+      if (batch.results[params.index]) return;
+      batch.results[params.index] = stamped(toolResultMessage(call, params.result, params.isError), actorNow(self));
+      if (params.result.terminate) batch.terminate = true;
+      const draft = draftOf(context);
+      const { emitted, emit } = collector();
+      emit({ type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result: params.result, isError: params.isError });
+      announceResults(draft, emit);
+      if (params.hookError && !context.runEnd) draft.runEnd = { stopReason: "error", errorMessage: params.hookError };
+      draft.pendingToolCalls = context.pendingToolCalls.filter((p) => p.index !== params.index);
+      enqueue.assign(() => draft);
+      for (const event of emitted) enqueue.emit(event);
     }),
-    abortTools: enqueueActions(({ enqueue, context, self }) => {
-      const batch = context.batch!;
-      enqueue.assign({ runEnd: { stopReason: "aborted", errorMessage: ABORTED } });
-      // Running calls answer for themselves (their actors report an aborted result);
-      // calls never started are answered here.
-      for (let index = 0; index < batch.started; index++) {
-        if (!batch.results[index]) enqueue.sendTo(toolActorId(context, index), { type: "abort" });
-      }
-      const emitted: AgentEvent[] = [];
-      answerUnstarted(context, "Tool execution was aborted before it started.", (e) => emitted.push(e), () => actorNow(self));
-      for (const e of emitted) enqueue.emit(e);
-    }),
-    abortOtherTools: enqueueActions(({ enqueue, context }) => {
-      // A throwing hook ends the run: the other calls of the batch (running or awaiting approval) are
-      // aborted now rather than left to finish, so the run never waits on them.
+    /** Ends the run's tool calls with `cause`: running ones are told to abort (they answer for themselves), the rest answered here. */
+    closeTools: enqueueActions(({ enqueue, context, self }, params: { cause: "aborted" | "error" }) => {
       const batch = context.batch!;
       for (let index = 0; index < batch.started; index++) {
-        if (!batch.results[index]) enqueue.sendTo(toolActorId(context, index), { type: "abort" });
+        if (!batch.results[index]) enqueue.sendTo(toolActorId(context, index), { type: "abort", reason: CLOSE_TEXTS[params.cause].running });
       }
-    }),
-    skipUnstartedTools: enqueueActions(({ enqueue, context, self }) => {
-      // Sequential calls after a throwing hook never start; they still need answers, or the batch never ends.
-      const emitted: AgentEvent[] = [];
-      answerUnstarted(context, "Tool call was not executed: the run ended with an error.", (e) => emitted.push(e), () => actorNow(self));
-      enqueue.assign({ batch: context.batch });
-      for (const e of emitted) enqueue.emit(e);
+      const draft = draftOf(context);
+      const { emitted, emit } = collector();
+      answerOpenCalls(draft, params.cause, emit, () => actorNow(self), { running: false });
+      if (params.cause === "aborted") draft.runEnd = { stopReason: "aborted", errorMessage: CLOSE_TEXTS.aborted.run };
+      enqueue.assign(() => draft);
+      for (const event of emitted) enqueue.emit(event);
     }),
     emitTurnEnd: enqueueActions(({ enqueue, context }) => {
       const message = context.turnMessage!;
@@ -306,43 +285,40 @@ export const agentMachine = setup({
       enqueue.assign({ pendingToolCalls: [] });
       enqueue.emit({ type: "turn_end", message, toolResults });
     }),
-    recordHookFailure: assign(({ event }) => {
-      const error = (event as { error?: unknown }).error;
-      return { runEnd: { stopReason: "error" as const, errorMessage: error instanceof Error ? error.message : String(error) } };
+    recordHookFailure: assign((_, params: { error: unknown }) => ({
+      runEnd: { stopReason: "error" as const, errorMessage: params.error instanceof Error ? params.error.message : String(params.error) },
+    })),
+    forwardApproval: enqueueActions(({ enqueue, context }, params: { toolCallId?: string; approved: boolean; reason?: string }) => {
+      const call = waitingCall(context, params.toolCallId)!;
+      enqueue.sendTo(toolActorId(context, call.index), params.approved ? { type: "approve" } : { type: "reject", reason: params.reason });
     }),
-    forwardApproval: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== "agent.approve" && event.type !== "agent.reject") return;
-      const call = waitingCall(context, event.toolCallId)!;
-      enqueue.sendTo(
-        toolActorId(context, call.index),
-        event.type === "agent.approve" ? { type: "approve" } : { type: "reject", reason: event.reason },
-      );
-    }),
-    markAbortAtBoundary: assign({ runEnd: () => ({ stopReason: "aborted" as const, errorMessage: ABORTED }) }),
+    markAbortAtBoundary: assign({ runEnd: () => ({ stopReason: "aborted" as const, errorMessage: CLOSE_TEXTS.aborted.run }) }),
     recordMissingModel: assign({ error: () => "No model set: pass { model } in the agent's input." }),
     recordTurnLimit: assign({
       error: ({ context }) => `Stopped after ${context.maxTurns} model calls (maxTurns). Call continue() to go on, or raise maxTurns.`,
     }),
-    takeSteering: enqueueActions(({ enqueue, context }) => {
-      enqueue.assign({ pendingInput: takeQueued(context.steeringQueue, context.steeringMode) });
+    takeSteering: assign(({ context }) => {
+      const { taken, rest } = takeQueued(context.steeringQueue, context.steeringMode);
+      return { pendingInput: taken, steeringQueue: rest };
     }),
-    takeFollowUp: enqueueActions(({ enqueue, context }) => {
-      enqueue.assign({ pendingInput: takeQueued(context.followUpQueue, context.followUpMode) });
+    takeFollowUp: assign(({ context }) => {
+      const { taken, rest } = takeQueued(context.followUpQueue, context.followUpMode);
+      return { pendingInput: taken, followUpQueue: rest };
     }),
     endRun: enqueueActions(({ enqueue, context, self }) => {
-      let error = context.error;
+      const draft = draftOf(context);
+      const { emitted, emit } = collector();
       if (context.runEnd) {
-        const message = stamped(
-          syntheticAssistantMessage(context.model, context.runEnd.stopReason, context.runEnd.errorMessage),
-          actorNow(self),
-        );
-        context.messages.push(message);
-        error = context.runEnd.errorMessage;
-        enqueue.emit({ type: "message_start", message });
-        enqueue.emit({ type: "message_end", message });
+        const message = stamped(syntheticAssistantMessage(context.model, context.runEnd.stopReason, context.runEnd.errorMessage), actorNow(self));
+        appendMessage(draft, message);
+        draft.error = context.runEnd.errorMessage;
+        emit({ type: "message_start", message });
+        emit({ type: "message_end", message });
       }
-      enqueue.assign({ error, streamMessage: null, pendingToolCalls: [], batch: null, runEnd: null, retry: null });
-      enqueue.emit({ type: "agent_end", messages: context.messages.slice(context.runStart) });
+      Object.assign(draft, { streamMessage: null, pendingToolCalls: [], batch: null, runEnd: null, retry: null });
+      emit({ type: "agent_end", messages: draft.messages.slice(context.runStart) });
+      enqueue.assign(() => draft);
+      for (const event of emitted) enqueue.emit(event);
     }),
   },
 }).createMachine({
@@ -351,28 +327,28 @@ export const agentMachine = setup({
   initial: "idle",
   output: ({ context }) => context.messages.slice(context.runStart),
   on: {
-    "agent.configure": { actions: "configure" },
-    "agent.steer": { actions: "queueSteering" },
-    "agent.followUp": { actions: "queueFollowUp" },
-    "agent.clearQueues": { actions: "clearQueues" },
+    "agent.configure": { actions: { type: "configure", params: ({ event }) => ({ settings: event.settings }) } },
+    "agent.steer": { actions: { type: "queueSteering", params: ({ event }) => ({ message: event.message }) } },
+    "agent.followUp": { actions: { type: "queueFollowUp", params: ({ event }) => ({ message: event.message }) } },
+    "agent.clearQueues": { actions: { type: "clearQueues", params: ({ event }) => ({ steering: event.steering, followUp: event.followUp }) } },
   },
   states: {
     idle: {
       always: [
-        { guard: "startsOnce", actions: "startRun", target: "streaming" },
+        { guard: "startsOnce", actions: { type: "startRun", params: { fresh: false } }, target: "streaming" },
         { guard: "ranOnce", target: "done" },
         { guard: "startsOnceWithoutModel", actions: "recordMissingModel", target: "done" },
       ],
       on: {
-        "agent.prompt": { guard: "hasModel", actions: "startRun", target: "streaming" },
+        "agent.prompt": { guard: "hasModel", actions: { type: "startRun", params: ({ event }) => ({ messages: event.messages, fresh: true }) }, target: "streaming" },
         // From an assistant message, continue() runs what is queued (as pi-agent-core does): steering first, then follow-ups.
         "agent.continue": [
-          { guard: "continuesWithSteering", actions: ["takeSteering", "startRun"], target: "streaming" },
-          { guard: "continuesWithFollowUp", actions: ["takeFollowUp", "startRun"], target: "streaming" },
-          { guard: "hasModel", actions: "startRun", target: "streaming" },
+          { guard: "continuesWithSteering", actions: ["takeSteering", { type: "startRun", params: { fresh: true } }], target: "streaming" },
+          { guard: "continuesWithFollowUp", actions: ["takeFollowUp", { type: "startRun", params: { fresh: true } }], target: "streaming" },
+          { guard: "continuesTranscript", actions: { type: "startRun", params: { fresh: true } }, target: "streaming" },
         ],
-        "agent.replaceMessages": { actions: "replaceMessages" },
-        "agent.appendMessage": { actions: "appendMessage" },
+        "agent.replaceMessages": { actions: { type: "replaceMessages", params: ({ event }) => ({ messages: event.messages }) } },
+        "agent.appendMessage": { actions: { type: "appendMessage", params: ({ event }) => ({ message: event.message }) } },
         "agent.reset": { actions: "reset" },
       },
     },
@@ -391,16 +367,24 @@ export const agentMachine = setup({
           hooks: context.hooks,
           streamOptions: context.streamOptions,
         }),
-        onDone: { actions: "failStream", target: "turnEnd" },
-        onError: { actions: "failStream", target: "turnEnd" },
+        onDone: { actions: { type: "failStream", params: { cause: "ended" } }, target: "turnEnd" },
+        onError: { actions: { type: "failStream", params: ({ event }) => ({ cause: "failed", error: event.error }) }, target: "turnEnd" },
       },
       on: {
         "model.events": [
-          { guard: "batchEndsWithToolCalls", actions: "applyModelEvents", target: "executingTools" },
-          { guard: "batchEndsMessage", actions: "applyModelEvents", target: "turnEnd" },
-          { actions: "applyModelEvents" },
+          {
+            guard: { type: "batchEndsWithToolCalls", params: ({ event }) => ({ events: event.events }) },
+            actions: { type: "applyModelEvents", params: ({ event }) => ({ events: event.events }) },
+            target: "executingTools",
+          },
+          {
+            guard: { type: "batchEndsMessage", params: ({ event }) => ({ events: event.events }) },
+            actions: { type: "applyModelEvents", params: ({ event }) => ({ events: event.events }) },
+            target: "turnEnd",
+          },
+          { actions: { type: "applyModelEvents", params: ({ event }) => ({ events: event.events }) } },
         ],
-        "agent.abort": { actions: "failStream", target: "turnEnd" },
+        "agent.abort": { actions: { type: "failStream", params: { cause: "aborted" } }, target: "turnEnd" },
       },
       // Where the model call stands, so a UI (and the viewer) can show a provider retry as a state.
       initial: "requesting",
@@ -419,18 +403,33 @@ export const agentMachine = setup({
       tags: ["busy"],
       entry: "startTools",
       on: {
-        "tool.awaitingApproval": { actions: "markToolStatus" },
-        "tool.running": { actions: "markToolStatus" },
-        "tool.update": { actions: "emitToolUpdate" },
+        "tool.awaitingApproval": { actions: { type: "markToolStatus", params: ({ event }) => ({ index: event.index, status: "awaitingApproval" }) } },
+        "tool.running": { actions: { type: "markToolStatus", params: ({ event }) => ({ index: event.index, status: "running" }) } },
+        "tool.update": { actions: { type: "emitToolUpdate", params: ({ event }) => ({ index: event.index, partialResult: event.partialResult }) } },
         "tool.done": [
-          { guard: "isLastToolResult", actions: "recordToolResult", target: "turnEnd" },
-          { guard: "sequentialRunEnds", actions: ["recordToolResult", "skipUnstartedTools"], target: "turnEnd" },
-          { guard: "hookFailed", actions: ["recordToolResult", "abortOtherTools"] },
-          { actions: ["recordToolResult", "startNextSequentialTool"] },
+          { guard: "isLastToolResult", actions: { type: "recordToolResult", params: ({ event }) => event }, target: "turnEnd" },
+          {
+            guard: { type: "sequentialRunEnds", params: ({ event }) => ({ hookError: event.hookError }) },
+            // Sequential calls after a throwing hook never start; they still need answers, or the batch never ends.
+            actions: [{ type: "recordToolResult", params: ({ event }) => event }, { type: "closeTools", params: { cause: "error" } }],
+            target: "turnEnd",
+          },
+          {
+            guard: { type: "hookFailed", params: ({ event }) => ({ hookError: event.hookError }) },
+            // A throwing hook ends the run: the batch's other calls (running or awaiting approval) are aborted now.
+            actions: [{ type: "recordToolResult", params: ({ event }) => event }, { type: "closeTools", params: { cause: "error" } }],
+          },
+          { actions: [{ type: "recordToolResult", params: ({ event }) => event }, "startNextSequentialTool"] },
         ],
-        "agent.approve": { guard: "isAwaitingApproval", actions: "forwardApproval" },
-        "agent.reject": { guard: "isAwaitingApproval", actions: "forwardApproval" },
-        "agent.abort": { actions: "abortTools" },
+        "agent.approve": {
+          guard: { type: "isAwaitingApproval", params: ({ event }) => ({ toolCallId: event.toolCallId }) },
+          actions: { type: "forwardApproval", params: ({ event }) => ({ toolCallId: event.toolCallId, approved: true }) },
+        },
+        "agent.reject": {
+          guard: { type: "isAwaitingApproval", params: ({ event }) => ({ toolCallId: event.toolCallId }) },
+          actions: { type: "forwardApproval", params: ({ event }) => ({ toolCallId: event.toolCallId, approved: false, reason: event.reason }) },
+        },
+        "agent.abort": { actions: { type: "closeTools", params: { cause: "aborted" } } },
       },
       // A substate per approval status, so `hasTag("awaitingApproval")` tells a UI to ask.
       initial: "running",
@@ -451,14 +450,14 @@ export const agentMachine = setup({
         src: "decideAfterTurn",
         input: ({ context }) => context,
         onDone: [
-          { guard: "stopRequested", actions: "endRun", target: "idle" },
+          { guard: { type: "stopRequested", params: ({ event }) => ({ stop: event.output }) }, actions: "endRun", target: "idle" },
           { guard: "turnLimitReached", actions: ["recordTurnLimit", "endRun"], target: "idle" },
           { guard: "hasSteering", actions: "takeSteering", target: "streaming" },
           { guard: "hasToolResults", target: "streaming" },
           { guard: "hasFollowUp", actions: "takeFollowUp", target: "streaming" },
           { actions: "endRun", target: "idle" },
         ],
-        onError: { actions: ["recordHookFailure", "endRun"], target: "idle" },
+        onError: { actions: [{ type: "recordHookFailure", params: ({ event }) => ({ error: event.error }) }, "endRun"], target: "idle" },
       },
       on: {
         "agent.abort": { actions: ["markAbortAtBoundary", "endRun"], target: "idle" },

@@ -46,7 +46,8 @@ type ToolCallContext = ToolCallInput & {
 type ToolCallEvent =
   | { type: "approve" }
   | { type: "reject"; reason?: string }
-  | { type: "abort" }
+  /** `reason`: the result's text (the agent machine's close table says why). */
+  | { type: "abort"; reason?: string }
   | { type: "update"; partialResult: AgentToolResult };
 
 /** What validation decided: run the tool, ask for approval first, or answer without running. */
@@ -136,35 +137,27 @@ export const toolCallMachine = setup({
     finish: fromPromise<Finished, ToolCallContext>(({ input }) => finish(input)),
   },
   actions: {
-    applyPreparation: assign(({ event }) => {
-      const prep = (event as unknown as { output: Preparation }).output;
-      return prep.kind === "run"
-        ? { args: prep.args }
-        : { result: prep.result, isError: prep.isError, hookError: prep.hookError };
-    }),
-    storeResult: assign(({ event }) => ({ result: (event as unknown as { output: AgentToolResult }).output, isError: false })),
-    storeThrow: assign(({ event }) => ({
-      result: textResult(errorText((event as unknown as { error: unknown }).error)),
-      isError: true,
-    })),
-    storeRejection: assign(({ context, event }) => ({
-      result: textResult(
-        `The user rejected this call of "${context.toolCall.name}"${event.type === "reject" && event.reason ? `: ${event.reason}` : "."}`,
-      ),
+    applyPreparation: assign((_, prep: Preparation) =>
+      prep.kind === "run" ? { args: prep.args } : { result: prep.result, isError: prep.isError, hookError: prep.hookError },
+    ),
+    storeResult: assign((_, params: { result: AgentToolResult }) => ({ result: params.result, isError: false })),
+    storeThrow: assign((_, params: { error: unknown }) => ({ result: textResult(errorText(params.error)), isError: true })),
+    storeRejection: assign(({ context }, params: { reason?: string }) => ({
+      result: textResult(`The user rejected this call of "${context.toolCall.name}"${params.reason ? `: ${params.reason}` : "."}`),
       isError: true,
     })),
     storeTimeout: assign(({ context }) => ({
       result: textResult(`Tool "${context.toolCall.name}" timed out after ${context.tool?.timeoutMs} ms and was aborted.`),
       isError: true,
     })),
-    storeAborted: assign({ result: () => textResult("Tool execution was aborted."), isError: () => true }),
-    storeFinished: assign(({ event }) => (event as unknown as { output: Finished }).output),
+    storeAborted: assign((_, params: { reason?: string }) => ({ result: textResult(params.reason ?? "Tool execution was aborted."), isError: true })),
+    storeFinished: assign((_, finished: Finished) => finished),
     reportAwaitingApproval: sendParent(({ context }) => ({ type: "tool.awaitingApproval", index: context.index })),
     reportRunning: sendParent(({ context }) => ({ type: "tool.running", index: context.index })),
-    reportUpdate: sendParent(({ context, event }) => ({
+    reportUpdate: sendParent(({ context }, params: { partialResult: AgentToolResult }) => ({
       type: "tool.update",
       index: context.index,
-      partialResult: (event as { partialResult: AgentToolResult }).partialResult,
+      partialResult: params.partialResult,
     })),
     reportDone: sendParent(({ context }) => ({
       type: "tool.done",
@@ -175,11 +168,8 @@ export const toolCallMachine = setup({
     })),
   },
   guards: {
-    shouldRun: ({ event }) => (event as unknown as { output: Preparation }).output.kind === "run",
-    needsApproval: ({ event }) => {
-      const prep = (event as unknown as { output: Preparation }).output;
-      return prep.kind === "run" && prep.needsApproval;
-    },
+    shouldRun: (_, prep: Preparation) => prep.kind === "run",
+    needsApproval: (_, prep: Preparation) => prep.kind === "run" && prep.needsApproval,
     hasTimeout: ({ context }) => (context.tool?.timeoutMs ?? 0) > 0,
   },
   delays: {
@@ -189,25 +179,33 @@ export const toolCallMachine = setup({
   id: "toolCall",
   context: ({ input }) => ({ ...input, args: input.toolCall.arguments, result: { content: [] }, isError: false }),
   initial: "validating",
-  on: { abort: { target: ".aborted" } },
+  on: { abort: { actions: { type: "storeAborted", params: ({ event }) => ({ reason: event.reason }) }, target: ".aborted" } },
   states: {
     validating: {
       invoke: {
         src: "prepare",
         input: ({ context }) => context,
         onDone: [
-          { guard: "needsApproval", actions: "applyPreparation", target: "awaitingApproval" },
-          { guard: "shouldRun", actions: "applyPreparation", target: "running" },
-          { actions: "applyPreparation", target: "done" },
+          {
+            guard: { type: "needsApproval", params: ({ event }) => event.output },
+            actions: { type: "applyPreparation", params: ({ event }) => event.output },
+            target: "awaitingApproval",
+          },
+          {
+            guard: { type: "shouldRun", params: ({ event }) => event.output },
+            actions: { type: "applyPreparation", params: ({ event }) => event.output },
+            target: "running",
+          },
+          { actions: { type: "applyPreparation", params: ({ event }) => event.output }, target: "done" },
         ],
-        onError: { actions: "storeThrow", target: "done" },
+        onError: { actions: { type: "storeThrow", params: ({ event }) => ({ error: event.error }) }, target: "done" },
       },
     },
     awaitingApproval: {
       entry: "reportAwaitingApproval",
       on: {
         approve: { target: "running" },
-        reject: { actions: "storeRejection", target: "done" },
+        reject: { actions: { type: "storeRejection", params: ({ event }) => ({ reason: event.reason }) }, target: "done" },
       },
     },
     running: {
@@ -215,10 +213,10 @@ export const toolCallMachine = setup({
       invoke: {
         src: "execute",
         input: ({ context, self }) => ({ context, onUpdate: (partialResult) => self.send({ type: "update", partialResult }) }),
-        onDone: { actions: "storeResult", target: "finishing" },
-        onError: { actions: "storeThrow", target: "finishing" },
+        onDone: { actions: { type: "storeResult", params: ({ event }) => ({ result: event.output }) }, target: "finishing" },
+        onError: { actions: { type: "storeThrow", params: ({ event }) => ({ error: event.error }) }, target: "finishing" },
       },
-      on: { update: { actions: "reportUpdate" } },
+      on: { update: { actions: { type: "reportUpdate", params: ({ event }) => ({ partialResult: event.partialResult }) } } },
       initial: "checkingTimeout",
       states: {
         checkingTimeout: { always: [{ guard: "hasTimeout", target: "timed" }, { target: "untimed" }] },
@@ -230,10 +228,10 @@ export const toolCallMachine = setup({
       invoke: {
         src: "finish",
         input: ({ context }) => context,
-        onDone: { actions: "storeFinished", target: "done" },
+        onDone: { actions: { type: "storeFinished", params: ({ event }) => event.output }, target: "done" },
       },
     },
     done: { type: "final", entry: "reportDone" },
-    aborted: { type: "final", entry: ["storeAborted", "reportDone"] },
+    aborted: { type: "final", entry: "reportDone" },
   },
 });

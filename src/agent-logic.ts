@@ -7,14 +7,15 @@
  * stop is caught here: the stream and tools are stopped by XState (their
  * signals abort), and the transcript gets what an abort would have added.
  */
-import type { ActorScope, AnyEventObject, StateMachine } from "xstate";
-import { actorNow, stamped } from "../machines/actor-clock.js";
-import { agentMachine, type AgentContext } from "../machines/agent.machine.js";
+import type { StateMachine } from "xstate";
+import { actorNow } from "../machines/actor-clock.js";
+import { agentMachine } from "../machines/agent.machine.js";
+import { closeRun } from "../machines/close-run.js";
+import { draftOf } from "../machines/draft.js";
+import { withTransition } from "../machines/xstate-internals.js";
 import type { AgentOptions } from "./agent-options.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
-import { syntheticAssistantMessage, toolCallsOf, toolResultMessage } from "./core/messages.js";
-import { textResult } from "./core/tools.js";
-import type { AgentEvent, AgentMessage, AssistantMessage } from "./core/types.js";
+import type { AgentEvent, AgentMessage } from "./core/types.js";
 
 /** The input of {@link agentLogic}: what `new Agent(options)` takes, and the prompt to run. */
 export type AgentLogicInput = Omit<AgentOptions, "inspect"> & {
@@ -46,72 +47,30 @@ type Rewired<TMachine, TInput, TOutput> =
 /** The type of {@link agentLogic}: the agent machine with {@link AgentLogicInput} in and the run's new messages out. */
 export type AgentLogic = Rewired<typeof agentMachine, AgentLogicInput, AgentMessage[]>;
 
-/** The errorMessage of a run closed because its actor was stopped. */
-export const STOPPED = "Stopped: the actor running this agent was stopped.";
-
 type Machine = typeof agentMachine;
 type MachineSnapshot = ReturnType<Machine["transition"]>;
-type Scope = ActorScope<MachineSnapshot, AnyEventObject, never, AgentEvent> & { emit(event: AgentEvent): void };
+type Scope = Parameters<Machine["transition"]>[2];
 
-/** Adds what an abort would have: the partial reply, answers to unanswered calls, a closing aborted message, `agent_end`. */
-function closeRun(snapshot: MachineSnapshot, scope: Scope): void {
+/** Closes the run of an actor being stopped (see close-run.ts) and emits its `agent_end`. */
+function closeStoppedRun(snapshot: MachineSnapshot, scope: Scope): void {
   if (snapshot.status !== "active" || snapshot.matches("idle") || snapshot.matches("done")) return;
-  const context: AgentContext = snapshot.context;
-  const now = () => actorNow(scope.self);
   const emit = (event: AgentEvent) => scope.emit(event);
-  const append = (message: AgentMessage) => {
-    context.messages.push(message);
-    emit({ type: "message_start", message });
-    emit({ type: "message_end", message });
-  };
-  let last: AssistantMessage | null = null;
-  const partial = context.streamMessage;
-  if (snapshot.matches("streaming") && partial) {
-    partial.stopReason = "aborted";
-    partial.errorMessage = STOPPED;
-    context.messages.push(partial); // message_start went out with the first delta
-    emit({ type: "message_end", message: partial });
-    const unexecuted = textResult("Tool call was not executed: the run was stopped.");
-    for (const call of toolCallsOf(partial)) append(stamped(toolResultMessage(call, unexecuted, true), now()));
-    last = partial;
-  }
-  const batch = context.batch;
-  if (snapshot.matches("executingTools") && batch) {
-    for (let index = batch.announced; index < batch.calls.length; index++) {
-      const call = batch.calls[index]!;
-      let result = batch.results[index];
-      if (!result) {
-        const stopped = textResult("Tool execution was stopped with the run.");
-        if (index >= batch.started) emit({ type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments });
-        emit({ type: "tool_execution_end", toolCallId: call.id, toolName: call.name, result: stopped, isError: true });
-        result = stamped(toolResultMessage(call, stopped, true), now());
-      }
-      append(result);
-    }
-  }
-  if (!last) append(stamped(syntheticAssistantMessage(context.model, "aborted", STOPPED), now()));
-  Object.assign(context, { streamMessage: null, pendingToolCalls: [], batch: null, runEnd: null, error: STOPPED });
-  emit({ type: "agent_end", messages: context.messages.slice(context.runStart) });
+  const draft = draftOf(snapshot.context);
+  closeRun(draft, "stopped", emit, () => actorNow(scope.self));
+  // The stopped snapshot is the actor's last: it takes the closed run (XState keeps no snapshot after stop).
+  Object.assign(snapshot.context, draft);
+  emit({ type: "agent_end", messages: draft.messages.slice(draft.runStart) });
 }
 
-/** Wraps a (possibly provided) agent machine as {@link AgentLogic}. */
 function rewire(machine: Machine): AgentLogic {
-  const logic = Object.create(machine) as Machine;
-  Object.defineProperties(logic, {
-    getInitialSnapshot: {
-      value: (scope: Parameters<Machine["getInitialSnapshot"]>[0], input: AgentLogicInput) => {
-        const { prompt, ...options } = input;
-        return machine.getInitialSnapshot(scope, { ...agentMachineInput(options), prompt: promptMessages(prompt) });
-      },
+  const logic = withTransition(machine, {
+    before: (snapshot, event, scope) => {
+      if (event.type === "xstate.stop") closeStoppedRun(snapshot, scope);
     },
-    transition: {
-      value: (snapshot: MachineSnapshot, event: AnyEventObject, scope: Scope) => {
-        // Snapshot context is mutated in place, as the machine's own actions do (no transcript copy).
-        if (event.type === "xstate.stop") closeRun(snapshot, scope);
-        return machine.transition(snapshot, event as never, scope as never);
-      },
+    getInitialSnapshot: (provided, scope, input) => {
+      const { prompt, ...options } = input as AgentLogicInput;
+      return provided.getInitialSnapshot(scope, { ...agentMachineInput(options), prompt: promptMessages(prompt) });
     },
-    provide: { value: (implementations: Parameters<Machine["provide"]>[0]) => rewire(machine.provide(implementations)) },
   });
   return logic as unknown as AgentLogic;
 }

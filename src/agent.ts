@@ -5,7 +5,14 @@
  */
 import { Subject, type Observable } from "rxjs";
 import { createActor } from "xstate";
-import { agentMachine, type AgentActor, type AgentContext, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
+import {
+  agentMachine,
+  type AgentActor,
+  type AgentContext,
+  type AgentMachineEvent,
+  type AgentMachineInput,
+  type AgentSettings,
+} from "../machines/agent.machine.js";
 import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
@@ -23,20 +30,23 @@ import type {
   QueueMode,
 } from "./core/types.js";
 
-/** What `agent.state` shows. */
+/**
+ * What `agent.state` shows: a read-only view, new at each read. Change the
+ * agent through its methods (`setModel`, `setTools`, `replaceMessages`, …).
+ */
 export type AgentState = {
-  systemPrompt: string;
-  model: Model | undefined;
-  tools: AgentTool[];
-  messages: AgentMessage[];
+  readonly systemPrompt: string;
+  readonly model: Model | undefined;
+  readonly tools: readonly AgentTool[];
+  readonly messages: readonly AgentMessage[];
   /** True while a run is active. */
-  isStreaming: boolean;
+  readonly isStreaming: boolean;
   /** The assistant message being streamed, if any. */
-  streamMessage: AssistantMessage | null;
+  readonly streamMessage: AssistantMessage | null;
   /** Ids of tool calls that have not finished. */
-  pendingToolCalls: ReadonlySet<string>;
+  readonly pendingToolCalls: ReadonlySet<string>;
   /** Why the last run failed, if it did. */
-  error: string | undefined;
+  readonly error: string | undefined;
 };
 
 /**
@@ -123,14 +133,16 @@ export class Agent {
 
   /** Replaces the transcript (between runs). */
   replaceMessages(messages: AgentMessage[]): void {
-    this.assertIdle("replaceMessages");
-    this.actor.send({ type: "agent.replaceMessages", messages });
+    const event = { type: "agent.replaceMessages" as const, messages };
+    this.assertCan(event, "replaceMessages");
+    this.actor.send(event);
   }
 
   /** Appends one message to the transcript (between runs). */
   appendMessage(message: AgentMessage): void {
-    this.assertIdle("appendMessage");
-    this.actor.send({ type: "agent.appendMessage", message });
+    const event = { type: "agent.appendMessage" as const, message };
+    this.assertCan(event, "appendMessage");
+    this.actor.send(event);
   }
 
   /** Empties the transcript (between runs). */
@@ -149,9 +161,9 @@ export class Agent {
    * Provider errors and aborts resolve too (see the message's `stopReason`).
    */
   async prompt(input: PromptInput, images?: ImageContent[]): Promise<AssistantMessage> {
-    const messages = toMessages(input, images);
-    this.assertCanStart("prompt");
-    return this.run({ type: "agent.prompt", messages });
+    const event = { type: "agent.prompt" as const, messages: toMessages(input, images) };
+    this.assertCan(event, "prompt");
+    return this.run(event);
   }
 
   /** Like {@link prompt}, resolving with the final assistant text. */
@@ -165,16 +177,9 @@ export class Agent {
    * with nothing queued the transcript must end with a user or tool-result message.
    */
   async continue(): Promise<AssistantMessage> {
-    this.assertCanStart("continue");
-    const last = this.context.messages.at(-1);
-    if (!last) throw new AgentError("invalid-continue", "Nothing to continue: the transcript is empty. Use prompt() first.");
-    if (last.role === "assistant" && !this.hasQueuedMessages()) {
-      throw new AgentError(
-        "invalid-continue",
-        "Cannot continue from an assistant message: the model has already answered. Use prompt(), or followUp()/steer() and then continue().",
-      );
-    }
-    return this.run({ type: "agent.continue" });
+    const event = { type: "agent.continue" as const };
+    this.assertCan(event, "continue");
+    return this.run(event);
   }
 
   /** Queues a message for the current run's next turn boundary. */
@@ -238,14 +243,16 @@ export class Agent {
 
   /** Lets a tool call waiting for approval run. */
   approve(toolCallId: string): void {
-    this.assertAwaitingApproval(toolCallId);
-    this.actor.send({ type: "agent.approve", toolCallId });
+    const event = { type: "agent.approve" as const, toolCallId };
+    this.assertCan(event, "approve");
+    this.actor.send(event);
   }
 
   /** Refuses a tool call waiting for approval; the model gets an error result carrying `reason`. */
   reject(toolCallId: string, reason?: string): void {
-    this.assertAwaitingApproval(toolCallId);
-    this.actor.send({ type: "agent.reject", toolCallId, reason });
+    const event = { type: "agent.reject" as const, toolCallId, reason };
+    this.assertCan(event, "reject");
+    this.actor.send(event);
   }
 
   /**
@@ -305,31 +312,36 @@ export class Agent {
     return done;
   }
 
-  private assertCanStart(method: string): void {
-    if (!this.actor.getSnapshot().matches("idle")) {
-      throw new AgentError(
-        "agent-busy",
-        `Agent is busy with a run: use steer() or followUp(), or await agent.waitForIdle() before ${method}().`,
-      );
-    }
-    if (!this.context.model) {
-      throw new AgentError("no-model", `No model set: call agent.setModel(model) or pass { model } to new Agent() before ${method}().`);
-    }
+  /** The machine decides what is legal (`can()`); a refusal becomes an {@link AgentError} that says why and what to do. */
+  private assertCan(event: AgentMachineEvent, method: string): void {
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.can(event)) throw refusal(event, method, snapshot.context, snapshot.matches("idle"));
   }
+}
 
-  private assertIdle(method: string): void {
-    if (!this.actor.getSnapshot().matches("idle")) {
-      throw new AgentError("agent-busy", `Agent is busy with a run: await agent.waitForIdle() before ${method}().`);
-    }
+/** Why the machine refused `event`, in words: read from the context only to explain, never to decide. */
+function refusal(event: AgentMachineEvent, method: string, context: AgentContext, idle: boolean): AgentError {
+  if (event.type === "agent.approve" || event.type === "agent.reject") {
+    const waiting = context.pendingToolCalls.filter((call) => call.status === "awaitingApproval");
+    const ids = waiting.map((call) => call.toolCallId).join(", ") || "none";
+    return new AgentError("unknown-tool-call", `No tool call "${event.toolCallId}" is waiting for approval (waiting: ${ids}).`);
   }
-
-  private assertAwaitingApproval(toolCallId: string): void {
-    const waiting = this.context.pendingToolCalls.filter((call) => call.status === "awaitingApproval");
-    if (!waiting.some((call) => call.toolCallId === toolCallId)) {
-      const ids = waiting.map((call) => call.toolCallId).join(", ") || "none";
-      throw new AgentError("unknown-tool-call", `No tool call "${toolCallId}" is waiting for approval (waiting: ${ids}).`);
-    }
+  if (!idle) {
+    const what = event.type === "agent.prompt" || event.type === "agent.continue" ? "use steer() or followUp(), or await agent.waitForIdle()" : "await agent.waitForIdle()";
+    return new AgentError("agent-busy", `Agent is busy with a run: ${what} before ${method}().`);
   }
+  if (!context.model) {
+    return new AgentError("no-model", `No model set: call agent.setModel(model) or pass { model } to new Agent() before ${method}().`);
+  }
+  if (event.type === "agent.continue") {
+    return context.messages.length === 0
+      ? new AgentError("invalid-continue", "Nothing to continue: the transcript is empty. Use prompt() first.")
+      : new AgentError(
+          "invalid-continue",
+          "Cannot continue from an assistant message: the model has already answered. Use prompt(), or followUp()/steer() and then continue().",
+        );
+  }
+  return new AgentError("invalid-input", `${method}() is not possible now (state ${JSON.stringify(idle ? "idle" : "busy")}).`);
 }
 
 function toMessages(input: PromptInput, images?: ImageContent[]): AgentMessage[] {

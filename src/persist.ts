@@ -7,21 +7,21 @@
  */
 import { z } from "zod/v4";
 import type { AgentActor, AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
+import { CLOSE_TEXTS, closeRun } from "../machines/close-run.js";
+import { draftOf } from "../machines/draft.js";
 import { agentMachineInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
-import { toolCallsOf, toolResultMessage } from "./core/messages.js";
-import { textResult } from "./core/tools.js";
-import type { AgentMessage, AssistantMessage, Model, QueueMode, StreamOptions, Usage } from "./core/types.js";
+import type { AgentMessage, Model, QueueMode, StreamOptions, Usage } from "./core/types.js";
 
 /** The format version {@link persistAgent} writes and {@link restoredMachineInput} reads. */
 export const PERSISTED_AGENT_VERSION = 1;
 
 /** The `errorMessage` of a streaming assistant message cut short by a snapshot. */
-export const INTERRUPTED_MESSAGE = "Interrupted: the agent was restored from a snapshot taken mid-run.";
+export const INTERRUPTED_MESSAGE = CLOSE_TEXTS.interrupted.run;
 
-/** The text of the error result given to a tool call that had not finished when the snapshot was taken. */
-export const INTERRUPTED_TOOL_RESULT = "Tool call was interrupted: the agent was restored from a snapshot taken mid-run; it may not have run, or run only in part.";
+/** The text of the error result given to a tool call that was running when the snapshot was taken. */
+export const INTERRUPTED_TOOL_RESULT = CLOSE_TEXTS.interrupted.running;
 
 /** Stream options that are safe to write down: no signal, API key or headers. */
 export type PersistedStreamOptions = Omit<StreamOptions, "signal" | "apiKey" | "headers">;
@@ -87,16 +87,13 @@ export function persistAgent(source: PersistableAgent): PersistedAgent {
   const snapshot = "actor" in source ? source.actor.getSnapshot() : source;
   const context = snapshot.context;
   const state = typeof snapshot.value === "string" ? snapshot.value : Object.keys(snapshot.value as object)[0]!;
-  // A JSON round trip: a deep copy (the machine mutates its arrays and the streamed message in place) that is surely JSON.
-  const messages = json(context.messages);
-  let streamInterrupted = false;
-  if (context.streamMessage) {
-    messages.push({ ...json(context.streamMessage), stopReason: "aborted", errorMessage: INTERRUPTED_MESSAGE });
-    streamInterrupted = true;
-  }
-  const interruptedToolCallIds = answerOpenToolCalls(messages, context);
-  const { signal: _signal, apiKey: _apiKey, headers: _headers, ...streamOptions } = context.streamOptions;
+  // JSON round trips: deep copies (the streamed message and the batch change in place) that are surely JSON.
   const running = state !== "idle" && state !== "done";
+  const draft = draftOf(context);
+  Object.assign(draft, { messages: json(context.messages), streamMessage: json(context.streamMessage), batch: json(context.batch) });
+  const closed = running ? closeRun(draft, "interrupted", () => {}, Date.now) : { streamEnded: false, answeredToolCallIds: [] };
+  const { messages } = draft;
+  const { signal: _signal, apiKey: _apiKey, headers: _headers, ...streamOptions } = context.streamOptions;
   const persisted: PersistedAgent = {
     version: PERSISTED_AGENT_VERSION,
     savedAt: new Date().toISOString(),
@@ -116,35 +113,15 @@ export function persistAgent(source: PersistableAgent): PersistedAgent {
     },
   };
   if (running || context.pendingInput.length > 0) {
-    persisted.run = { state, turn: context.turn, streamInterrupted, interruptedToolCallIds, pendingInput: json(context.pendingInput) };
+    persisted.run = {
+      state,
+      turn: context.turn,
+      streamInterrupted: closed.streamEnded,
+      interruptedToolCallIds: closed.answeredToolCallIds,
+      pendingInput: json(context.pendingInput),
+    };
   }
   return persisted;
-}
-
-/**
- * Answers the tool calls of the last assistant message that have no result in
- * `messages` (appended in place, in call order): with the result the batch
- * already holds (finished but not announced, waiting on an earlier call), else
- * with an "interrupted" error result. Returns the ids of the interrupted calls.
- */
-function answerOpenToolCalls(messages: AgentMessage[], context: AgentContext): string[] {
-  const at = messages.findLastIndex((message) => message.role === "assistant");
-  if (at < 0) return [];
-  const answered = new Set(messages.slice(at + 1).flatMap((m) => (m.role === "toolResult" ? [m.toolCallId] : [])));
-  const batch = context.batch;
-  const interrupted: string[] = [];
-  const now = Date.now();
-  for (const call of toolCallsOf(messages[at] as AssistantMessage)) {
-    if (answered.has(call.id)) continue;
-    const done = batch?.results.find((result) => result?.toolCallId === call.id);
-    if (done) {
-      messages.push(json(done));
-    } else {
-      messages.push({ ...toolResultMessage(call, textResult(INTERRUPTED_TOOL_RESULT), true), timestamp: now });
-      interrupted.push(call.id);
-    }
-  }
-  return interrupted;
 }
 
 function json<T>(value: T): T {

@@ -120,7 +120,7 @@ describe("snapshots drive a UI: can(), tags, selectors", () => {
     await run;
   });
 
-  it("a subscriber rendering every delta sees the same transcript array: nothing copies it per delta", async () => {
+  it("the transcript array is new per appended message, never per delta, and never changes under its reader", async () => {
     const long = "The quick brown fox jumps over the lazy dog. ".repeat(8);
     const { agent } = make([{ text: "first" }, { thinking: "let me think", text: long, chunkSize: 6, chunkDelayMs: 1 }]);
     await agent.prompt("one");
@@ -144,7 +144,13 @@ describe("snapshots drive a UI: can(), tags, selectors", () => {
     subscription.unsubscribe();
 
     expect(seen.length).toBeGreaterThan(20); // one snapshot per streamed batch of deltas
-    expect(seen.every((s) => s.messages === transcript)).toBe(true);
+    // While the reply streams (no message appended), every snapshot holds one and the same array…
+    const streamingArrays = new Set(seen.filter((s) => s.length === 3).map((s) => s.messages));
+    expect(streamingArrays.size).toBe(1);
+    // …a new one since the user message was appended, and the array handed out before never changed.
+    expect(streamingArrays.has(transcript)).toBe(false);
+    expect(transcript).toHaveLength(2);
+    expect(agent.actor.getSnapshot().context.messages).toHaveLength(4);
     // While the reply streams, the transcript view keeps its identity (a memoized UI list does not re-render)…
     const streamingViews = new Set(seen.filter((s) => s.length === 3).map((s) => s.view));
     expect(streamingViews.size).toBe(1);

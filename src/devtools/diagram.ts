@@ -3,27 +3,7 @@
  * the README's picture of the agent machine cannot drift from the code.
  */
 import type { AnyStateMachine, AnyStateNode } from "xstate";
-
-function label(eventType: string, invokeIds: Map<string, string>): string {
-  if (eventType === "") return "always";
-  const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
-  if (!done) return eventType;
-  const src = invokeIds.get(done[2]!) ?? done[2];
-  return `${done[1]}: ${src}`;
-}
-
-function guardName(guard: unknown): string | undefined {
-  if (typeof guard === "string") return guard;
-  if (!guard || (typeof guard !== "object" && typeof guard !== "function")) return undefined;
-  const { type, guards, check } = guard as { type?: unknown; guards?: unknown[]; check?: { name?: string } };
-  // xstate's higher-order guards (`not`, `and`, `or`) carry their operands and a named check function.
-  if (guards) {
-    const operands = guards.map(guardName);
-    if (check?.name === "checkNot") return `!${operands[0]}`;
-    return operands.join(check?.name === "checkAnd" ? " && " : " || ");
-  }
-  return type === undefined ? undefined : String(type);
-}
+import { transitionsOf } from "../../machines/xstate-internals.js";
 
 /** The transitions of `node` (and, nested in a composite block, of its substates). */
 function drawNode(node: AnyStateNode, indent: string, lines: string[], seen: Set<string>): void {
@@ -33,17 +13,10 @@ function drawNode(node: AnyStateNode, indent: string, lines: string[], seen: Set
     for (const child of children) drawNode(child, `${indent}  `, lines, seen);
     lines.push(`${indent}}`);
   }
-  const invokeIds = new Map(node.invoke.map((invoke) => [invoke.id, String(invoke.src)]));
-  const always: [string, NonNullable<typeof node.always>][] = node.always ? [["", node.always]] : [];
-  for (const [eventType, transitions] of [...always, ...node.transitions]) {
-    for (const transition of transitions) {
-      const target = transition.target?.[0];
-      if (!target) continue;
-      const guard = guardName(transition.guard);
-      const line = `${indent}${node.key} --> ${target.key}: ${label(eventType, invokeIds)}${guard ? ` [${guard}]` : ""}`;
-      if (!seen.has(line)) lines.push(line);
-      seen.add(line);
-    }
+  for (const { label, target } of transitionsOf(node)) {
+    const line = `${indent}${node.key} --> ${target.key}: ${label}`;
+    if (!seen.has(line)) lines.push(line);
+    seen.add(line);
   }
 }
 

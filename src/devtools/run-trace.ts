@@ -5,6 +5,7 @@
  * and a replayed one, and the two can be compared step by step.
  */
 import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
+import { parentOf } from "../../machines/xstate-internals.js";
 import { normalizeRunValue } from "./run-log.js";
 import type { AgentEvent } from "../core/types.js";
 
@@ -34,7 +35,7 @@ export type RunStep = {
 /** The path of `ref` below `root`: "root", a child's id, or `child/grandchild`. */
 export function actorPath(ref: AnyActorRef, root: AnyActorRef): string {
   const parts: string[] = [];
-  for (let current: AnyActorRef | undefined = ref; current && current !== root; current = current._parent) {
+  for (let current: AnyActorRef | undefined = ref; current && current !== root; current = parentOf(current)) {
     parts.unshift(current.id);
   }
   return parts.length ? parts.join("/") : "root";
@@ -42,7 +43,7 @@ export function actorPath(ref: AnyActorRef, root: AnyActorRef): string {
 
 /** True for the agent machine itself and its tool-call children: the actors a replay runs for real. */
 export function isTracedActor(ref: AnyActorRef, root: AnyActorRef): boolean {
-  return ref === root || (ref._parent === root && ref.src === "toolCall");
+  return ref === root || (parentOf(ref) === root && ref.src === "toolCall");
 }
 
 /** Drops what a timeline does not need: stream events' repeated `partial`, a child's init input. */

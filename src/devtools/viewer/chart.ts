@@ -4,6 +4,7 @@
  * laid out by elkjs (layered). The page only paints what this computes.
  */
 import type { AnyStateMachine, AnyStateNode } from "xstate";
+import { transitionsOf } from "../../../machines/xstate-internals.js";
 
 /** A state box; `substates` are drawn as chips inside it. */
 export type ChartNode = {
@@ -36,37 +37,19 @@ export type ChartLayout = { width: number; height: number; initial: string; node
 const CHAR = 7.5;
 const LINE = 14;
 
-function eventLabel(eventType: string, node: AnyStateNode): string {
-  const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
-  if (!done) return eventType === "" ? "always" : eventType;
-  const invoke = node.invoke.find((candidate) => candidate.id === done[2]);
-  return `${done[1]}: ${invoke ? String(invoke.src) : done[2]}`;
-}
-
-function guardLabel(guard: unknown): string {
-  if (typeof guard === "string") return ` [${guard}]`;
-  return guard && typeof guard === "object" && "type" in guard ? ` [${String(guard.type)}]` : "";
-}
-
 /** States and grouped transitions of `machine`'s top level, before layout. */
 export function chartGraph(machine: AnyStateMachine) {
   const states = Object.values(machine.root.states) as AnyStateNode[];
   const edges = new Map<string, { source: string; target: string; lines: string[]; transitions: string[] }>();
   for (const node of states) {
-    const always: [string, NonNullable<typeof node.always>][] = node.always ? [["", node.always]] : [];
-    for (const [eventType, transitions] of [...always, ...node.transitions]) {
-      for (const transition of transitions) {
-        const target = transition.target?.[0];
-        if (!target) continue;
-        let top = target;
-        while (top.parent && top.parent !== machine.root) top = top.parent;
-        const key = `${node.key}->${top.key}`;
-        const edge = edges.get(key) ?? { source: node.key, target: top.key, lines: [], transitions: [] };
-        const label = eventLabel(eventType, node);
-        if (!edge.lines.includes(label)) edge.lines.push(label);
-        edge.transitions.push(label + guardLabel(transition.guard));
-        edges.set(key, edge);
-      }
+    for (const { event, label, target } of transitionsOf(node)) {
+      let top = target;
+      while (top.parent && top.parent !== machine.root) top = top.parent;
+      const key = `${node.key}->${top.key}`;
+      const edge = edges.get(key) ?? { source: node.key, target: top.key, lines: [], transitions: [] };
+      if (!edge.lines.includes(event)) edge.lines.push(event);
+      edge.transitions.push(label);
+      edges.set(key, edge);
     }
   }
   const nodes = [...states.filter((node) => node.type !== "final"), ...states.filter((node) => node.type === "final")].map((node) => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createActor, enqueueActions, setup, type InspectionEvent } from "xstate";
-import { emitAll } from "../machines/emit-all.js";
+import { emitAll } from "../machines/xstate-internals.js";
 
 type Item = { type: "item"; n: number } | { type: "last"; n: number };
 
@@ -70,5 +70,15 @@ describe("emitAll", () => {
     }
     expect(seen).toEqual([0, 1, 2]);
     expect(errors).toHaveLength(2);
+  });
+});
+
+describe("xstate internals (machines/xstate-internals.ts)", () => {
+  it("run on the xstate minor they were written against: re-check emitAll, parentOf, guardLabel and withTransition before moving the pin", async () => {
+    const { readFileSync } = await import("node:fs");
+    const installed = JSON.parse(readFileSync("node_modules/xstate/package.json", "utf8")) as { version: string };
+    const pinned = (JSON.parse(readFileSync("package.json", "utf8")) as { dependencies: Record<string, string> }).dependencies.xstate;
+    expect(installed.version).toMatch(/^5\.33\./);
+    expect(pinned).toBe("~5.33.3");
   });
 });
