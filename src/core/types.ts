@@ -95,18 +95,25 @@ export type ModelCost = { input: number; output: number; cacheRead: number; cach
 
 /** Which model to call and how to reach it. */
 export type Model = {
+  /** The provider's model id, sent in requests (e.g. "gpt-4o-mini", "anthropic/claude-sonnet-4"). */
   id: string;
+  /** A name for people; defaults to `id` where shown. */
   name?: string;
-  /** The wire protocol, e.g. "openai-completions". */
+  /** The wire protocol, e.g. "openai-completions"; the default stream function picks the adapter by it. */
   api: string;
   /** Who serves it, e.g. "openrouter", "openai"; selects the API key. */
   provider: string;
   /** The API root (`…/v1`) or the full `…/chat/completions` URL. */
   baseUrl: string;
+  /** Extra HTTP headers of every request to this model (merged under `StreamOptions.headers`). */
   headers?: Record<string, string>;
+  /** True for a reasoning model (thinking output; some APIs then take other token parameters). */
   reasoning?: boolean;
+  /** The context window in tokens, for callers that budget a transcript. */
   contextWindow?: number;
+  /** The most output tokens per call; the default for `StreamOptions.maxTokens` where an API needs one. */
   maxTokens?: number;
+  /** Prices per million tokens; with it, `usage.cost` is computed. */
   cost?: ModelCost;
 };
 
@@ -118,11 +125,17 @@ export type Context = { systemPrompt?: string; messages: Message[]; tools?: Tool
 
 /** Per-call options of a {@link StreamFn}. */
 export type StreamOptions = {
+  /** The API key; else the agent's `getApiKey(provider)`, else the provider's environment variable. */
   apiKey?: string;
+  /** Aborts the call: the stream ends with an `error` event of reason "aborted". */
   signal?: AbortSignal;
+  /** Sampling temperature, sent as is. */
   temperature?: number;
+  /** The most output tokens of this call. */
   maxTokens?: number;
+  /** A stable id of the conversation, for providers with session-aware caching. */
   sessionId?: string;
+  /** Extra HTTP headers of this call (they win over `Model.headers`). */
   headers?: Record<string, string>;
   /** Retries of a failed request before the first delta (default 2). */
   maxRetries?: number;
@@ -214,12 +227,21 @@ export type AfterToolCallResult =
   | undefined
   | { content?: (TextContent | ImageContent)[]; details?: unknown; isError?: boolean; terminate?: boolean };
 
-/** Hooks of a run. Each may be async; one that throws ends the run with an error message. */
+/**
+ * Hooks of a run. Each may be async. A hook should not throw: one that does
+ * ends the run with an error message in the transcript (never a hang).
+ */
 export type AgentHooks = {
+  /**
+   * Before a call runs, after its arguments were validated. Return nothing to
+   * run it, `{ block: true, reason }` to refuse it (an error result carrying
+   * `reason`), or `{ result }` to answer it without running the tool.
+   */
   beforeToolCall?(
     ctx: { toolCall: ToolCall; tool?: AgentTool; args: unknown; messages: AgentMessage[] },
     signal?: AbortSignal,
   ): BeforeToolCallResult | Promise<BeforeToolCallResult>;
+  /** After a call finished (or failed): each field returned replaces the result's own. */
   afterToolCall?(ctx: {
     toolCall: ToolCall;
     tool?: AgentTool;
@@ -228,13 +250,17 @@ export type AgentHooks = {
     isError: boolean;
     messages: AgentMessage[];
   }): AfterToolCallResult | Promise<AfterToolCallResult>;
+  /** After each turn (assistant message and its tool results): `true` ends the run there. */
   shouldStopAfterTurn?(ctx: {
     message: AssistantMessage;
     toolResults: ToolResultMessage[];
     messages: AgentMessage[];
   }): boolean | Promise<boolean>;
+  /** Before each model call: the transcript the model is shown (prune, summarise, inject); the agent's own is unchanged. */
   transformContext?(messages: AgentMessage[], signal?: AbortSignal): AgentMessage[] | Promise<AgentMessage[]>;
+  /** Turns the (transformed) transcript into LLM messages; default: drop roles other than user/assistant/toolResult. */
   convertToLlm?(messages: AgentMessage[]): Message[] | Promise<Message[]>;
+  /** The API key for `provider` at each model call (short-lived tokens), when `streamOptions.apiKey` is not set. */
   getApiKey?(provider: string): string | undefined | Promise<string | undefined>;
 };
 
@@ -243,17 +269,27 @@ export type QueueMode = "one-at-a-time" | "all";
 
 // ─────────────────────────── 5. Events ───────────────────────────
 
-/** Everything a run tells its subscribers, in order. */
+/** Everything a run tells its subscribers, in order (see the contract's §5 for the order). */
 export type AgentEvent =
+  /** A run started (prompt or continue). */
   | { type: "agent_start" }
+  /** The run ended; `messages` are the ones it added to the transcript. */
   | { type: "agent_end"; messages: AgentMessage[] }
+  /** A turn (one model call and its tools) started. */
   | { type: "turn_start" }
+  /** A turn ended: its assistant message and the results of its tool calls, in call order. */
   | { type: "turn_end"; message: AssistantMessage; toolResults: ToolResultMessage[] }
+  /** A message entered the transcript (an assistant message: it started streaming). */
   | { type: "message_start"; message: AgentMessage }
+  /** The streaming assistant message changed; `assistantMessageEvent` is the provider event that changed it. */
   | { type: "message_update"; message: AssistantMessage; assistantMessageEvent: AssistantMessageEvent }
+  /** A message is complete in the transcript. */
   | { type: "message_end"; message: AgentMessage }
+  /** A tool call began (validation, approval, then execution). */
   | { type: "tool_execution_start"; toolCallId: string; toolName: string; args: unknown }
+  /** A running tool reported progress (`onUpdate`). */
   | { type: "tool_execution_update"; toolCallId: string; toolName: string; args: unknown; partialResult: AgentToolResult }
+  /** A tool call finished with `result` (an error result when `isError`). */
   | { type: "tool_execution_end"; toolCallId: string; toolName: string; result: AgentToolResult; isError: boolean };
 
 /** The `type` of an {@link AgentEvent}. */
