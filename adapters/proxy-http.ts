@@ -73,14 +73,32 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
 /**
  * A constant-time check of `Authorization: Bearer <token>` against the
  * accepted tokens (hashing first makes the comparison length-independent).
+ * After the one scheme word and one space the rest is compared byte for
+ * byte: no trimming, so `Bearer <U+00A0>` is never the empty token.
  */
 export function bearerMatches(req: IncomingMessage, tokens: readonly string[]): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
-  if (!match?.[1]) return false;
-  const given = sha256(match[1].trim());
-  let ok = false;
-  for (const token of tokens) ok = timingSafeEqual(given, sha256(token)) || ok;
-  return ok;
+  return matchedToken(req, tokens) !== undefined;
+}
+
+/** The accepted token this request carries, if any (see {@link bearerMatches}). */
+export function matchedToken(req: IncomingMessage, tokens: readonly string[]): string | undefined {
+  const header = req.headers.authorization ?? "";
+  if (!/^bearer /i.test(header)) return undefined;
+  const presented = header.slice("bearer ".length);
+  if (presented.length === 0) return undefined;
+  const given = sha256(presented);
+  let found: string | undefined;
+  for (const token of tokens) if (timingSafeEqual(given, sha256(token)) && found === undefined) found = token;
+  return found;
+}
+
+/** Throws when a configured token is empty or whitespace only: such a token would open the proxy. */
+export function checkTokens(tokens: readonly unknown[]): void {
+  for (const token of tokens) {
+    if (typeof token !== "string" || token.trim().length === 0) {
+      throw new Error("createProxyServer: an empty or blank `authToken` would let anyone in; give real tokens (or `authorize`).");
+    }
+  }
 }
 
 function sha256(text: string): Buffer {

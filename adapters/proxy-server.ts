@@ -13,7 +13,7 @@ import type { Model, StreamFn } from "../src/core/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
 import { streamOpenAICompatible } from "./openai-compatible.js";
 import { OPENROUTER_BASE_URL } from "./openrouter.js";
-import { bearerMatches, corsHeaders, HttpRejection, readBody, redactor, sendJson } from "./proxy-http.js";
+import { bearerMatches, checkTokens, corsHeaders, HttpRejection, readBody, redactor, sendJson } from "./proxy-http.js";
 import type { ProxyCorsOptions } from "./proxy-http.js";
 import { SseWriter } from "./proxy-sse-writer.js";
 import { proxyRequestSchema, toWireEvent } from "./proxy-wire.js";
@@ -92,6 +92,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   if (tokens.length === 0 && !options.authorize) {
     throw new Error("createProxyServer needs `authToken` or `authorize`: an open proxy would spend your provider key for anyone.");
   }
+  checkTokens(tokens);
   const upstream = options.upstream ?? streamOpenAICompatible;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;

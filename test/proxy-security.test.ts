@@ -24,10 +24,10 @@ async function post(url: string, init: { headers?: Record<string, string>; body?
 }
 
 /** Sends raw bytes and resolves with everything the server sent back until it closed. */
-function raw(url: string, bytes: string): Promise<string> {
+function raw(url: string, bytes: string, encoding: BufferEncoding = "utf8"): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1", () => socket.write(bytes));
+    const socket = connect(Number(port), "127.0.0.1", () => socket.write(Buffer.from(bytes, encoding)));
     let received = "";
     socket.on("data", (d) => (received += d.toString()));
     socket.on("close", () => resolve(received));
@@ -106,6 +106,23 @@ describe("proxy server rejections", () => {
   it("refuses to start without a token or an authorize hook", async () => {
     const { createProxyServer } = await import("../src/proxy.js");
     expect(() => createProxyServer({ models: [] })).toThrow(/needs `authToken` or `authorize`/);
+  });
+
+  it("refuses to start with an empty or blank token (it would open the proxy)", async () => {
+    const { createProxyServer } = await import("../src/proxy.js");
+    for (const authToken of ["", " ", "\u00a0", [""], ["good-token", ""], ["good-token", "\t\n"]]) {
+      expect(() => createProxyServer({ authToken, models: [] }), JSON.stringify(authToken)).toThrow(/empty or blank `authToken`/);
+    }
+  });
+
+  it("compares the token byte-exact after the one scheme: whitespace tricks are 401", async () => {
+    const { url } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn, authToken: [TOKEN, " padded "] });
+    const attempts = ["Bearer \u00a0", "Bearer  ", `Bearer  ${TOKEN}`, `Bearer\t${TOKEN}`, "Bearer padded", "Bearer  padded"];
+    for (const authorization of attempts) {
+      const reply = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`, "latin1");
+      expect(reply, JSON.stringify(authorization)).toMatch(/^HTTP\/1\.1 401 /);
+    }
+    expect((await post(url, { headers: { ...auth, Authorization: `bearer ${TOKEN}` } })).status).toBe(200);
   });
 
   it("times out slow headers and slow bodies with 408", async () => {
