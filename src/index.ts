@@ -87,3 +87,6 @@ export type { AgentSnapshotLike, AgentStateName } from "./selectors.js";
 export { agentLoop, agentLoopContinue } from "./agent-loop.js";
 export { INTERRUPTED_MESSAGE, INTERRUPTED_TOOL_RESULT, PERSISTED_AGENT_VERSION, parsePersistedAgent, persistAgent, restoredMachineInput } from "./persist.js";
 export type { PersistableAgent, PersistedAgent, PersistedStreamOptions, RestoreAgentOptions } from "./persist.js";
+export { createMemoryStore, sessionConflict } from "./session-store.js";
+export type { SessionRecord, SessionStore, StoredSession } from "./session-store.js";
+export { createFileStore } from "./file-store.js";

@@ -11,7 +11,8 @@ export type AgentErrorCode =
   | "invalid-tool"
   | "duplicate-tool"
   | "invalid-input"
-  | "unknown-tool-call";
+  | "unknown-tool-call"
+  | "session-conflict";
 
 /**
  * Thrown when the API is misused; `message` names the bad value and the fix.
