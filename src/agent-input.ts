@@ -4,14 +4,13 @@
  * the stream options, the default provider filled in. One mapping, so an
  * agent built either way behaves the same.
  */
-import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
-import { streamOpenRouter } from "../adapters/openrouter.js";
+import { defaultStreamFn } from "./default-stream.js";
 import { settingsOf, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
 import { userMessage } from "./core/messages.js";
 import { checkTools } from "./core/tools.js";
-import type { AgentHooks, AgentMessage, StreamFn, StreamOptions } from "./core/types.js";
+import type { AgentHooks, AgentMessage, StreamOptions } from "./core/types.js";
 
 const HOOK_NAMES = [
   "beforeToolCall",
@@ -21,10 +20,6 @@ const HOOK_NAMES = [
   "convertToLlm",
   "getApiKey",
 ] as const satisfies readonly (keyof AgentHooks)[];
-
-/** The default provider: OpenRouter's flavour for its models, plain OpenAI-compatible for the rest. */
-export const defaultStreamFn: StreamFn = (model, context, options) =>
-  model.provider === "openrouter" ? streamOpenRouter(model, context, options) : streamOpenAICompatible(model, context, options);
 
 /**
  * The agent machine's input for agent options (tools are checked first).

@@ -239,3 +239,13 @@ describe("run-once actors (composition)", () => {
     expect(actor.getSnapshot().status).toBe("done");
   });
 });
+
+describe("the default stream function", () => {
+  it("picks the stream by model.api and ends a model of an unknown api in an error naming the known ones", async () => {
+    const agent = new Agent({ model: { id: "m", api: "carrier-pigeon", provider: "x", baseUrl: "http://127.0.0.1:9" } });
+    const message = await agent.prompt("hi");
+    expect(message.stopReason).toBe("error");
+    expect(message.errorMessage).toMatch(/No stream for model api "carrier-pigeon".*"openai-completions", "tinyagent-proxy"/);
+    expect(agent.state.isStreaming).toBe(false);
+  });
+});
