@@ -14,18 +14,10 @@ import type {
   ToolCall,
   Usage,
 } from "../src/core/types.js";
+import { zeroUsage } from "../src/core/messages.js";
 
-/** Zeroed usage. */
-export function emptyUsage(): Usage {
-  return {
-    input: 0,
-    output: 0,
-    cacheRead: 0,
-    cacheWrite: 0,
-    totalTokens: 0,
-    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-  };
-}
+/** Zeroed usage: the core's one helper, under the name the adapters use. */
+export const emptyUsage = zeroUsage;
 
 /** A tool call still streaming: its raw argument text grows until `finish`. */
 type OpenToolCall = { block: ToolCall; contentIndex: number; json: string; parsedAtLength: number };
