@@ -127,9 +127,28 @@ describe("broken streams", () => {
     expect(message.content).toEqual([]);
   });
 
-  it("idleTimeoutMs does not fire while bytes keep coming", async () => {
-    const model = await serve({ chunks: [sse(chunk({ content: "a" })), sse(chunk({ content: "b" })), sse(chunk({ content: "c" })), okBody], chunkDelayMs: 30 });
-    const events = await allEvents(streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 80 }));
+  it("idleTimeoutMs does not fire while bytes keep coming (fake clock: 60 ms gaps, 180 ms in all, against an 80 ms timeout)", async () => {
+    // Each chunk waits for the test to release it, after the test moved a fake clock 60 ms on
+    // from the last arrival: no real waits, so a loaded machine cannot make a gap look long.
+    const releases: Array<() => void> = [];
+    const gates = [0, 1, 2].map(() => new Promise<void>((resolve) => releases.push(resolve)));
+    const model = await serve({ chunks: [sse(chunk({ content: "a" })), () => gates[0], sse(chunk({ content: "b" })), () => gates[1], sse(chunk({ content: "c" })), () => gates[2], okBody] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    let released = 0;
+    const events: AssistantMessageEvent[] = [];
+    await new Promise<void>((resolve) =>
+      streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 80 }).subscribe({
+        next: (e) => {
+          events.push(e);
+          if (e.type === "text_delta" && released < releases.length) {
+            vi.advanceTimersByTime(60);
+            releases[released++]!();
+          }
+        },
+        complete: resolve,
+      }),
+    );
+    expect(released).toBe(3);
     expect(finalOf(events)).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: "abcok" }] });
   });
 });
