@@ -89,8 +89,10 @@ describe("instrumentAgent", () => {
       expect(parentOf(child)).toBe(run!.spanContext().spanId);
       expect(child.spanContext().traceId).toBe(run!.spanContext().traceId);
     }
-    // In order: the first chat ends before the tool starts, the tool before the second chat.
-    const ms = (time: [number, number]) => time[0] * 1e3 + time[1] / 1e6;
+    // In order: the first chat ends before the tool starts, the tool before the second chat. The SDK takes
+    // start times from Date.now() (whole milliseconds) and end times from performance.now() (fractions), so
+    // the order is only defined to the millisecond: compare whole milliseconds.
+    const ms = (time: [number, number]) => Math.floor(time[0] * 1e3 + time[1] / 1e6);
     expect(ms(chats[0]!.endTime)).toBeLessThanOrEqual(ms(tool!.startTime));
     expect(ms(tool!.endTime)).toBeLessThanOrEqual(ms(chats[1]!.startTime));
   });
