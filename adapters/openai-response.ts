@@ -37,7 +37,7 @@ export type ChunkUsage = {
 };
 
 /** What one response stream has said so far besides deltas. */
-export type ChunkState = { finishReason?: string; usage?: ChunkUsage; sawDone: boolean };
+export type ChunkState = { finishReason?: string; usage?: ChunkUsage };
 
 /**
  * Applies one parsed chunk. Throws a {@link StreamFailure} for an `error` chunk.
@@ -56,7 +56,8 @@ export function applyChunk(chunk: ChatCompletionChunk, builder: AssistantMessage
     applyReasoning(delta, builder);
     if (typeof delta.content === "string" && delta.content !== "") builder.text(delta.content);
     const calls = delta.tool_calls;
-    if (calls) {
+    // An array only: a string here would otherwise become one call per character.
+    if (Array.isArray(calls)) {
       for (let i = 0; i < calls.length; i++) {
         const call = calls[i]!;
         const args = call.function?.arguments;

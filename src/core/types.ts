@@ -12,7 +12,14 @@ export type TextContent = { type: "text"; text: string };
 /** An image, base64-encoded. */
 export type ImageContent = { type: "image"; data: string; mimeType: string };
 /** Model reasoning; `signature` is an opaque provider token some APIs require back. */
-export type ThinkingContent = { type: "thinking"; thinking: string; signature?: string };
+export type ThinkingContent = {
+  type: "thinking";
+  thinking: string;
+  /** The provider's token for this block (Anthropic's signature, OpenAI's encrypted reasoning, Gemini's thought signature). */
+  signature?: string;
+  /** True when the provider sent the reasoning encrypted only (Anthropic `redacted_thinking`: the data is in `signature`). */
+  redacted?: boolean;
+};
 /** A request from the model to run a tool. */
 export type ToolCall = {
   type: "toolCall";
@@ -28,6 +35,8 @@ export type ToolCall = {
    * telling the model so, and the text goes back to the provider verbatim.
    */
   invalidArguments?: { raw: string; error: string };
+  /** An opaque provider token that must go back with this call (Gemini's thought signature, an OpenAI Responses item id). */
+  signature?: string;
 };
 
 /** Token counts and their cost in dollars. */
@@ -139,9 +148,28 @@ export type StreamOptions = {
   headers?: Record<string, string>;
   /** Retries of a failed request before the first delta (default 2). */
   maxRetries?: number;
-  /** Ends the stream with an error when no byte arrives for this long (ms). */
+  /** Ends the stream with an error when no data arrives for this long (ms; default 300 000, 0 turns the watchdog off). */
   idleTimeoutMs?: number;
+  /** How hard a reasoning model thinks; "off" asks for no reasoning. Mapped per provider. */
+  reasoning?: ReasoningLevel;
+  /** Which tool the model must (or must not) call. */
+  toolChoice?: "auto" | "none" | "required" | { name: string };
+  /** Prompt caching: "short" (default) marks cache breakpoints / sends a cache key, "long" asks for the longer TTL, "none" sends none. */
+  cacheRetention?: "none" | "short" | "long";
+  /** Structured output: the answer is JSON of this schema, in the provider's native JSON-schema mode where it has one. */
+  output?: { schema: JSONSchema; name?: string };
+  /** Stop sequences. */
+  stop?: string[];
+  /** Nucleus sampling. */
+  topP?: number;
+  /** A sampling seed, where the provider takes one. */
+  seed?: number;
+  /** Merged into the request body last, for what is not named here. */
+  extraBody?: Record<string, unknown>;
 };
+
+/** Reasoning effort levels of {@link StreamOptions.reasoning}. */
+export type ReasoningLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh";
 
 /** The events of one streamed assistant message, in order. */
 export type AssistantMessageEvent =
