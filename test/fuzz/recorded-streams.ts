@@ -5,10 +5,23 @@
  * endings, comments, `event:`/`id:` fields, tool-call arguments in pieces,
  * usage chunks and `[DONE]`.
  */
-import type { AssistantMessage } from "../../src/index.js";
+import type { AssistantMessage, Model, StreamFn } from "../../src/index.js";
 
-/** One recorded body and what its final message must contain. */
-export type RecordedStream = { name: string; model: string; body: string; expect: Partial<AssistantMessage> };
+/**
+ * One recorded body and what its final message must contain. `protocol`
+ * names the wire dialect (default "openai-completions"); `modelAt` and
+ * `stream` say how to call a server at a base URL (default: the
+ * OpenAI-compatible adapter with `model` as the id).
+ */
+export type RecordedStream = {
+  name: string;
+  model: string;
+  body: string;
+  expect: Partial<AssistantMessage>;
+  protocol?: string;
+  modelAt?: (baseUrl: string) => Model;
+  stream?: StreamFn;
+};
 
 const openai = (choices: string, usage = "null") =>
   `data: {"id":"chatcmpl-B9M","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_eb9","choices":${choices},"usage":${usage}}\n\n`;
