@@ -174,6 +174,7 @@ export const agentMachine = setup({
       for (const streamEvent of params.events) {
         if (streamEvent.type === "retry") {
           draft.retry = { attempt: streamEvent.attempt, delayMs: streamEvent.delayMs, reason: streamEvent.reason };
+          emit({ type: "model_retry", ...draft.retry });
           continue;
         }
         if (isTerminal(streamEvent)) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openAICompatibleModel, streamOpenAICompatible, type AssistantMessageEvent, type Model } from "../src/index.js";
+import { Agent, openAICompatibleModel, streamOpenAICompatible, type AgentEvent, type AssistantMessageEvent, type Model, type StreamOptions } from "../src/index.js";
 import { allEvents, chunk, finalOf, sse, sseBody, types, userContext } from "./helpers/openai-chunks.js";
 import { type Script, type SseServer, startSseServer } from "./helpers/sse-server.js";
 
@@ -130,5 +130,19 @@ describe("retry-after", () => {
     const events = await allEvents(streamOpenAICompatible(model, userContext()));
     expect(types(events)).toEqual(["error"]);
     expect(finalOf(events).errorMessage).toBe(`Rate limited (HTTP 429) at ${server!.url}/v1/chat/completions: quota. The provider asks to retry after 120 s.`);
+  });
+});
+
+describe("model_retry through the Agent", () => {
+  it("the agent emits model_retry { attempt, delayMs, reason } before the retried message starts", async () => {
+    const model = await serve([unavailable, ok]);
+    const agent = new Agent({ model, streamOptions: { retryBaseDelayMs: 1 } as StreamOptions });
+    const seen: AgentEvent[] = [];
+    agent.subscribe((event) => seen.push(event));
+    await agent.prompt("hi");
+    const retry = seen.find((e) => e.type === "model_retry");
+    expect(retry).toMatchObject({ type: "model_retry", attempt: 1, reason: expect.stringContaining("HTTP 503") });
+    expect(seen.indexOf(retry!)).toBeLessThan(seen.findIndex((e) => e.type === "message_start" && e.message.role === "assistant"));
+    expect(agent.state.messages.at(-1)).toMatchObject({ role: "assistant", stopReason: "stop" });
   });
 });

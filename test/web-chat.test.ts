@@ -19,7 +19,7 @@ let page: Page;
 beforeAll(async () => {
   chat = await startWebChat({ chunkDelayMs: 20 });
   // launch() gives the browser a fresh temporary profile (its own --user-data-dir) and --headless.
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
   page = await browser.newPage();
   page.setDefaultTimeout(15_000); // generous: the full suite runs many files at once
   await page.addInitScript(PAGE_HELPERS);

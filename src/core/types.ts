@@ -318,7 +318,9 @@ export type AgentEvent =
   /** A running tool reported progress (`onUpdate`). */
   | { type: "tool_execution_update"; toolCallId: string; toolName: string; args: unknown; partialResult: AgentToolResult }
   /** A tool call finished with `result` (an error result when `isError`). */
-  | { type: "tool_execution_end"; toolCallId: string; toolName: string; result: AgentToolResult; isError: boolean };
+  | { type: "tool_execution_end"; toolCallId: string; toolName: string; result: AgentToolResult; isError: boolean }
+  /** A failed model request is about to be retried after `delayMs` (the provider's `retry` event). */
+  | { type: "model_retry"; attempt: number; delayMs: number; reason: string };
 
 /** The `type` of an {@link AgentEvent}. */
 export type AgentEventType = AgentEvent["type"];

@@ -2,11 +2,11 @@
  * Ends the test output with one plain line, "vitest: N passed, N failed, N skipped",
  * which CI reads as the run's closing line.
  */
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, SerializedError, TestModule } from "vitest/node";
 
 /** Counts every test case of the run and prints the closing line. */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError> = []): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -18,8 +18,14 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    // Modules that failed to load have no test cases: count each as a failure.
-    for (const module of testModules) if (module.state() === "failed" && [...module.children.allTests()].length === 0) failed++;
+    // A module that failed to load, or whose beforeAll/afterAll failed (its tests then
+    // count as skipped), is a failure of its own; so is every unhandled error.
+    for (const module of testModules) {
+      const tests = [...module.children.allTests()];
+      if (module.state() === "failed" && !tests.some((t) => t.result().state === "failed")) failed++;
+    }
+    failed += unhandledErrors.length;
     console.log(`vitest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    if (failed > 0) process.exitCode = 1;
   }
 }
