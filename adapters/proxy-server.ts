@@ -9,6 +9,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from "n
 import type { AddressInfo } from "node:net";
 import { defer, Subject, takeUntil } from "rxjs";
 import { z } from "zod/v4";
+import { secretHeaderValues } from "../src/core/redact.js";
 import type { Model, StreamFn } from "../src/core/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
 import { streamOpenAICompatible } from "./openai-compatible.js";
@@ -142,7 +143,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   async function stream(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     const { request, model } = await parseRequest(req);
     const apiKey = typeof options.apiKey === "function" ? await options.apiKey(model) : options.apiKey;
-    const headerSecrets = Object.entries(model.headers ?? {}).filter(([name]) => /auth|key|token|secret/i.test(name)).map(([, v]) => v);
+    const headerSecrets = secretHeaderValues(model.headers);
     // The upstream may fall back to these env keys, so they are redacted too.
     const redact = redactor([apiKey, ...headerSecrets, process.env.OPENAI_API_KEY, process.env.OPENROUTER_API_KEY]);
     // The client may have left while the model and key were being resolved.

@@ -12,6 +12,7 @@ import { draftOf } from "../machines/draft.js";
 import { agentMachineInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
+import { isSecretName } from "./core/redact.js";
 import type { AgentMessage, Model, QueueMode, StreamOptions, Usage } from "./core/types.js";
 
 /** The format version {@link persistAgent} writes and {@link restoredMachineInput} reads. */
@@ -218,9 +219,9 @@ export function restoredMachineInput(persisted: unknown, options: RestoreAgentOp
   return { ...input, usage: saved.usage, steeringQueue: saved.steeringQueue, followUpQueue: saved.followUpQueue };
 }
 
-/** The model without headers that look like credentials (authorization, api keys, tokens): a snapshot is not a key store. */
+/** The model without credential headers (the one rule of core/redact.ts): a snapshot is not a key store. */
 function withoutSecretHeaders(model: Model): Model {
   if (!model.headers) return model;
-  const headers = Object.fromEntries(Object.entries(model.headers).filter(([name]) => !/auth|key|token|secret|cookie/i.test(name)));
+  const headers = Object.fromEntries(Object.entries(model.headers).filter(([name]) => !isSecretName(name)));
   return { ...model, headers };
 }

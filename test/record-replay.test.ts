@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Agent, defineTool, streamOpenAICompatible, type AgentOptions } from "../src/index.js";
+import { Agent, defineTool, persistAgent, streamOpenAICompatible, type AgentOptions } from "../src/index.js";
 import { RecordingError, recordRun, replayRun, traceRun, type RunStep } from "../src/devtools/index.js";
 import { createFauxProvider, startFauxServer, type FauxScript } from "../src/testing.js";
 import { deferred, expectValidTranscript, gatedTool, until } from "./helpers/transcript.js";
@@ -174,6 +174,29 @@ describe("record and replay", () => {
     agent.abort();
     await run;
     recording.stop();
+  });
+
+  it("redacts every credential header, in the header and in configure events, by the rule persist uses", async () => {
+    const secrets = {
+      authorization: "Bearer sk-auth-1", "api-key": "sk-azure-2", "x-goog-api-key": "sk-goog-3", cookie: "session=sk-cookie-4",
+      "proxy-authorization": "Basic sk-proxy-5", "x-auth-token": "sk-token-6", "x-api-key": "sk-anthropic-7", "X-Client-Secret": "sk-secret-8",
+    };
+    const faux = createFauxProvider([{ text: "ok" }, { text: "again" }]);
+    const agent = new Agent({ model: { ...faux.model, headers: { ...secrets, "x-title": "demo" } }, streamFn: faux.streamFn, streamOptions: { apiKey: "sk-key-9", headers: secrets } });
+    const recording = recordRun(agent);
+    await agent.prompt("hi");
+    agent.setModel({ ...faux.model, headers: secrets });
+    await agent.prompt("again");
+    recording.stop();
+    const text = recording.text();
+    for (const value of [...Object.values(secrets), "sk-key-9"]) expect(text, value).not.toContain(value);
+    // Header names and harmless values stay readable; the run still replays.
+    expect(text).toContain('"x-goog-api-key":"[redacted]"');
+    expect(text).toContain('"x-title":"demo"');
+    expect(replayRun(text).events.at(-1)?.type).toBe("agent_end");
+    // A snapshot drops the same headers.
+    const snapshot = JSON.stringify(persistAgent(agent));
+    for (const value of Object.values(secrets)) expect(snapshot, value).not.toContain(value);
   });
 });
 

@@ -31,7 +31,8 @@ export type RecordRunOptions = {
 /**
  * Starts recording an agent (an `Agent` or its `actor`), which must be idle.
  * Functions are not recorded; what they produced is (the events they caused).
- * API keys and authorization headers are redacted.
+ * Credentials are redacted by the rule snapshots use (core/redact.ts): every
+ * credential header (authorization, cookie, `*key*`, `*token*`, …) and `apiKey`.
  * @example
  * const recording = recordRun(agent, { onLine: (line) => appendFileSync("run.jsonl", line + "\n") });
  * await agent.prompt("What is 2 + 3?");

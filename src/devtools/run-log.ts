@@ -13,6 +13,7 @@
  * functions produced is recorded as the events they caused.
  */
 import { AgentError } from "../core/errors.js";
+import { redactCredentials } from "../core/redact.js";
 import { toolSpec } from "../core/tools.js";
 import type { AgentTool } from "../core/types.js";
 
@@ -46,8 +47,6 @@ export class RecordingError extends AgentError {
   }
 }
 
-const SECRET_KEYS = /^(apikey|authorization|x-api-key)$/i;
-
 function isTool(value: object): value is AgentTool {
   const candidate = value as Partial<AgentTool>;
   return typeof candidate.execute === "function" && typeof candidate.name === "string" && "parameters" in candidate;
@@ -66,7 +65,7 @@ function describeTool(tool: AgentTool): Record<string, unknown> {
 
 function replacer(this: unknown, key: string, value: unknown): unknown {
   if (typeof value === "function") return undefined;
-  if (SECRET_KEYS.test(key) && typeof value === "string") return "[redacted]";
+  value = redactCredentials(key, value);
   if (typeof value === "number" && !Number.isFinite(value)) return { $number: String(value) };
   if (value instanceof Error) return { $error: { name: value.name, message: value.message } };
   if (value && typeof value === "object" && isTool(value)) return describeTool(value);
