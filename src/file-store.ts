@@ -8,7 +8,7 @@
  * main entry stays browser-safe: a browser bundle never evaluates it unless
  * createFileStore is called, and the web chat never calls it.
  */
-import { keyedQueue, sessionConflict, type SessionRecord, type SessionStore } from "./session-store.js";
+import { isExpired, keyedQueue, sessionConflict, type SessionRecord, type SessionStore } from "./session-store.js";
 
 type Fs = typeof import("node:fs/promises");
 
@@ -61,13 +61,15 @@ export function createFileStore(dir: string): SessionStore {
   return {
     load: async (sessionId) => {
       const stored = await read(sessionId);
-      return stored && { record: stored.record, version: stored.version };
+      return stored && !isExpired(stored.record) ? { record: stored.record, version: stored.version } : undefined;
     },
     save: (sessionId, record, expectedVersion) =>
       queue(sessionId, async () => {
-        const actual = (await read(sessionId))?.version ?? null;
+        const stored = await read(sessionId);
+        const actual = stored && !isExpired(stored.record) ? stored.version : null;
         if (actual !== expectedVersion) throw sessionConflict(sessionId, expectedVersion, actual);
-        const version = (actual ?? 0) + 1;
+        // Versions keep counting over an expired record, so a writer holding its old version stays fenced.
+        const version = (stored?.version ?? 0) + 1;
         await writeAtomically(fileOf(sessionId), JSON.stringify({ version, record } satisfies SessionFile));
         return version;
       }),

@@ -4,8 +4,12 @@
  */
 import { AgentError } from "./core/errors.js";
 
-/** A session's state as the store keeps it: plain JSON, no functions, no credentials. */
-export type SessionRecord = { readonly [key: string]: unknown };
+/**
+ * A session's state as the store keeps it: plain JSON, no functions, no
+ * credentials. A numeric `expiresAt` (ms since the epoch) in the past makes
+ * the record expired: every store then treats the session as absent.
+ */
+export type SessionRecord = { readonly expiresAt?: number; readonly [key: string]: unknown };
 
 /** A loaded record and the version to pass back to {@link SessionStore.save}. */
 export type StoredSession = { record: SessionRecord; version: number };
@@ -32,6 +36,11 @@ export function sessionConflict(sessionId: string, expected: number | null, actu
   );
 }
 
+/** True when `record` has an `expiresAt` that has passed (see {@link SessionRecord}). */
+export function isExpired(record: SessionRecord, now = Date.now()): boolean {
+  return typeof record.expiresAt === "number" && record.expiresAt <= now;
+}
+
 /**
  * Runs `work` after every earlier task for the same key, so a check-then-write
  * on one session never interleaves with another in this process.
@@ -55,17 +64,22 @@ export function keyedQueue(): <T>(key: string, work: () => Promise<T>) => Promis
  * survival. Records are copied through JSON on save and load, like a real backend.
  */
 export function createMemoryStore(): SessionStore {
-  const sessions = new Map<string, { json: string; version: number }>();
+  const sessions = new Map<string, { json: string; version: number; expired: () => boolean }>();
+  const live = (sessionId: string) => {
+    const stored = sessions.get(sessionId);
+    return stored && !stored.expired() ? stored : undefined;
+  };
   return {
     async load(sessionId) {
-      const stored = sessions.get(sessionId);
+      const stored = live(sessionId);
       return stored && { record: JSON.parse(stored.json) as SessionRecord, version: stored.version };
     },
     async save(sessionId, record, expectedVersion) {
-      const actual = sessions.get(sessionId)?.version ?? null;
+      const actual = live(sessionId)?.version ?? null;
       if (actual !== expectedVersion) throw sessionConflict(sessionId, expectedVersion, actual);
-      const version = (actual ?? 0) + 1;
-      sessions.set(sessionId, { json: JSON.stringify(record), version });
+      // Versions keep counting over an expired record, so a writer holding its old version stays fenced.
+      const version = (sessions.get(sessionId)?.version ?? 0) + 1;
+      sessions.set(sessionId, { json: JSON.stringify(record), version, expired: () => isExpired(record) });
       return version;
     },
     async delete(sessionId) {

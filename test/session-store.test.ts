@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AgentError, createFileStore, createMemoryStore, type SessionStore } from "../src/index.js";
+import { createPostgresStore, type PostgresStore } from "../src/postgres/index.js";
+import { usePostgres } from "./helpers/postgres.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -13,9 +15,21 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+const postgres = usePostgres();
+const pgStores: PostgresStore[] = [];
+let schemas = 0;
+// Each test gets its own schema: a fresh database's worth of tables, made on first use.
+const pgStore = () => {
+  const store = createPostgresStore({ connectionString: postgres.connectionString, schema: `conformance_${++schemas}` });
+  pgStores.push(store);
+  return store;
+};
+afterAll(() => Promise.all(pgStores.map((store) => store.close())));
+
 const backends: Array<[string, () => SessionStore]> = [
   ["memory", () => createMemoryStore()],
   ["file", () => createFileStore(tempDir())],
+  ["postgres", pgStore],
 ];
 
 describe.each(backends)("SessionStore conformance: %s", (_name, make) => {
@@ -49,6 +63,55 @@ describe.each(backends)("SessionStore conformance: %s", (_name, make) => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, (_, n) => store.save("c", { n }, v1)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.filter((r) => r.status === "rejected").every((r) => (r as PromiseRejectedResult).reason.code === "session-conflict")).toBe(true);
+  });
+
+  it("treats an expired record as absent, and keeps counting versions over it", async () => {
+    const store = make();
+    const v1 = await store.save("e", { n: 1, expiresAt: Date.now() - 1 }, null);
+    expect(await store.load("e")).toBeUndefined();
+    await expect(store.save("e", { n: 2 }, v1)).rejects.toMatchObject({ code: "session-conflict" });
+    const v2 = await store.save("e", { n: 3, expiresAt: Date.now() + 60_000 }, null);
+    expect(v2).toBeGreaterThan(v1);
+    expect(await store.load("e")).toEqual({ record: { n: 3, expiresAt: expect.any(Number) }, version: v2 });
+  });
+
+  it("keeps one record per session however many saves (no history grows)", async () => {
+    const store = make();
+    let version: number | null = null;
+    for (let n = 0; n < 20; n++) version = await store.save("g", { n }, version);
+    expect(await store.load("g")).toEqual({ record: { n: 19 }, version });
+  });
+});
+
+describe("postgres store", () => {
+  it("creates its schema once, versioned, even when many stores start together", async () => {
+    const stores = Array.from({ length: 4 }, () => createPostgresStore({ connectionString: postgres.connectionString, schema: "racing" }));
+    await Promise.all(stores.map((store, n) => store.save(`s${n}`, { n }, null)));
+    const { default: pg } = await import("pg");
+    const client = new pg.Client(postgres.connectionString);
+    await client.connect();
+    const { rows } = await client.query("SELECT version FROM racing.schema_version");
+    const { rows: count } = await client.query("SELECT count(*)::int AS n FROM racing.sessions");
+    await client.end();
+    await Promise.all(stores.map((store) => store.close()));
+    expect(rows).toEqual([{ version: 1 }]);
+    expect(count).toEqual([{ n: 4 }]);
+  });
+
+  it("sweeps expired sessions", async () => {
+    const store = pgStore();
+    await store.save("old", { expiresAt: Date.now() - 1000 }, null);
+    await store.save("kept", { expiresAt: Date.now() + 60_000 }, null);
+    await store.save("forever", {}, null);
+    expect(await store.sweepExpired()).toBe(1);
+    expect(await store.load("kept")).toBeDefined();
+    expect(await store.load("forever")).toBeDefined();
+  });
+
+  it("says what is missing when given no connection", () => {
+    expect(() => createPostgresStore({})).toThrowErrorMatchingInlineSnapshot(
+      `[TypeError: createPostgresStore needs { connectionString } (postgres://user@host:5432/db) or { pool }.]`,
+    );
   });
 });
 

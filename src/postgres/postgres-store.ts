@@ -1,0 +1,96 @@
+/**
+ * The Postgres session store (contract §10): one row per session, written
+ * with compare-and-set in one statement, so writers on many machines are
+ * fenced by the version alone (a worker that lost its claim has a stale
+ * version, and its next save is refused).
+ */
+import pg from "pg";
+import { sessionConflict, type SessionRecord, type SessionStore } from "../session-store.js";
+import { identifier, migrate } from "./schema.js";
+
+/** Where the store connects. */
+export type PostgresStoreOptions = {
+  /** A libpq connection string: `postgres://user@host:5432/db`. */
+  connectionString?: string;
+  /** An existing pool to use instead (the caller ends it). */
+  pool?: pg.Pool;
+  /** The Postgres schema holding tinyagent's tables; default "tinyagent". */
+  schema?: string;
+};
+
+/** A {@link SessionStore} on Postgres; `close()` ends the pool it made. */
+export type PostgresStore = SessionStore & {
+  /** Deletes sessions whose `expiresAt` has passed; resolves to how many. Loads already treat them as absent. */
+  sweepExpired(): Promise<number>;
+  close(): Promise<void>;
+};
+
+/**
+ * A store keeping each session as a row of `<schema>.sessions`; the tables
+ * are created on first use.
+ * @example
+ * const store = createPostgresStore({ connectionString: process.env.DATABASE_URL });
+ * const agent = await Agent.open("user-42", { store, model, tools });
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (!options.pool && !options.connectionString) {
+    throw new TypeError("createPostgresStore needs { connectionString } (postgres://user@host:5432/db) or { pool }.");
+  }
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
+  const schemaName = options.schema ?? "tinyagent";
+  const sessions = `${identifier(schemaName)}.sessions`;
+  let ready: Promise<void> | undefined;
+  const query = async <TRow extends pg.QueryResultRow>(text: string, values: unknown[]) => {
+    await (ready ??= migrate(pool, schemaName).catch((error) => {
+      ready = undefined; // let the next call try again (the database may have been down)
+      throw error;
+    }));
+    return pool.query<TRow>(text, values);
+  };
+  const live = "(expires_at IS NULL OR expires_at > now())";
+  const expiresAt = "to_timestamp(($2::jsonb->>'expiresAt')::double precision / 1000)";
+
+  return {
+    async load(sessionId) {
+      const { rows } = await query<{ record: SessionRecord; version: string }>(
+        `SELECT record, version FROM ${sessions} WHERE session_id = $1 AND ${live}`,
+        [sessionId],
+      );
+      const row = rows[0];
+      return row && { record: row.record, version: Number(row.version) };
+    },
+    async save(sessionId, record, expectedVersion) {
+      const json = JSON.stringify(record);
+      // Versions keep counting over an expired row, so a writer holding its old version stays fenced.
+      const { rows } =
+        expectedVersion === null
+          ? await query<{ version: string }>(
+              `INSERT INTO ${sessions} AS s (session_id, version, record, expires_at) VALUES ($1, 1, $2::jsonb, ${expiresAt})
+               ON CONFLICT (session_id) DO UPDATE SET version = s.version + 1, record = EXCLUDED.record,
+                 expires_at = EXCLUDED.expires_at, updated_at = now()
+               WHERE s.expires_at IS NOT NULL AND s.expires_at <= now()
+               RETURNING version`,
+              [sessionId, json],
+            )
+          : await query<{ version: string }>(
+              `UPDATE ${sessions} SET version = version + 1, record = $2::jsonb, expires_at = ${expiresAt}, updated_at = now()
+               WHERE session_id = $1 AND version = $3 AND ${live}
+               RETURNING version`,
+              [sessionId, json, expectedVersion],
+            );
+      if (rows[0]) return Number(rows[0].version);
+      const actual = await this.load(sessionId);
+      throw sessionConflict(sessionId, expectedVersion, actual?.version ?? null);
+    },
+    async delete(sessionId) {
+      await query(`DELETE FROM ${sessions} WHERE session_id = $1`, [sessionId]);
+    },
+    async sweepExpired() {
+      const result = await query(`DELETE FROM ${sessions} WHERE expires_at <= now()`, []);
+      return result.rowCount ?? 0;
+    },
+    async close() {
+      if (!options.pool) await pool.end();
+    },
+  };
+}
