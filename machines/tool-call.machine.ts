@@ -140,7 +140,12 @@ export const toolCallMachine = setup({
     applyPreparation: assign((_, prep: Preparation) =>
       prep.kind === "run" ? { args: prep.args } : { result: prep.result, isError: prep.isError, hookError: prep.hookError },
     ),
-    storeResult: assign((_, params: { result: AgentToolResult }) => ({ result: params.result, isError: false })),
+    // A returned result's own `isError` becomes the call's flag; it is not kept in the result.
+    storeResult: assign((_, params: { result: AgentToolResult }) => {
+      if (params.result?.isError === undefined) return { result: params.result, isError: false };
+      const { isError, ...result } = params.result;
+      return { result, isError: isError === true };
+    }),
     storeThrow: assign((_, params: { error: unknown }) => ({ result: textResult(errorText(params.error)), isError: true })),
     storeRejection: assign(({ context }, params: { reason?: string }) => ({
       result: textResult(`The user rejected this call of "${context.toolCall.name}"${params.reason ? `: ${params.reason}` : "."}`),

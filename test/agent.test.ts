@@ -190,6 +190,27 @@ describe("Agent: bad tool calls become error results and the run goes on", () =>
     expect(texts[3]).toBe("kaboom");
   });
 
+  it("a tool may return an error result (isError: true) that keeps its content and details", async () => {
+    const failing: AgentTool = {
+      name: "failing",
+      description: "answers with an error result",
+      parameters: { type: "object", properties: {} },
+      execute: async () => ({ content: [{ type: "text", text: "disk full" }], details: { code: 28 }, isError: true }),
+    };
+    const { agent, log } = makeAgent([{ toolCalls: [{ name: "failing", arguments: {} }, { name: "sum", arguments: { numbers: [1] } }] }, { text: "ok" }], {
+      tools: [failing, sum],
+    });
+    await agent.prompt("go");
+    const results = agent.state.messages.filter((m) => m.role === "toolResult");
+    expect(results.map((r) => r.role === "toolResult" && [r.isError, r.content, r.details])).toEqual([
+      [true, [{ type: "text", text: "disk full" }], { code: 28 }],
+      [false, [{ type: "text", text: "1" }], undefined],
+    ]);
+    const end = log.events.find((e) => e.type === "tool_execution_end");
+    expect(end).toMatchObject({ isError: true, result: { content: [{ type: "text", text: "disk full" }] } });
+    expect(end?.type === "tool_execution_end" && "isError" in end.result).toBe(false);
+  });
+
   it("validates plain JSON Schema parameters too", async () => {
     const echo: AgentTool = {
       name: "echo",

@@ -204,6 +204,11 @@ export type AgentToolResult<TDetails = unknown> = {
   content: (TextContent | ImageContent)[];
   details?: TDetails;
   terminate?: boolean;
+  /**
+   * Marks a returned result as an error (`isError: true` in the transcript) when
+   * throwing would lose its content or details, e.g. an MCP server's error result.
+   */
+  isError?: boolean;
 };
 
 /**
