@@ -70,11 +70,14 @@ export class AssistantMessageBuilder {
     this.emit({ type: "start", partial: this.message });
   }
 
-  /** Appends visible text. */
-  text(delta: string): void {
-    if (delta === "") return;
+  /** Appends visible text; a signature, when given, is kept on the block. */
+  text(delta: string, signature?: string): void {
+    if (delta === "" && signature === undefined) return;
     const open = this.open("text");
-    (open.block as TextContent).text += delta;
+    const block = open.block as TextContent;
+    if (signature !== undefined) block.signature = (block.signature ?? "") + signature;
+    if (delta === "") return;
+    block.text += delta;
     this.emit({ type: "text_delta", contentIndex: open.contentIndex, delta, partial: this.message });
   }
 
@@ -91,10 +94,11 @@ export class AssistantMessageBuilder {
 
   /**
    * Appends a tool-call fragment. `key` identifies the call across fragments
-   * (OpenAI's `index`); the first fragment of a key opens the call. Fragments
-   * of different keys may interleave.
+   * (OpenAI's `index`); the first fragment of a key opens the call, and its
+   * `signature` (Gemini's thought signature) is kept on it. Fragments of
+   * different keys may interleave.
    */
-  toolCall(key: string | number, fragment: { id?: string; name?: string; arguments?: string }): void {
+  toolCall(key: string | number, fragment: { id?: string; name?: string; arguments?: string; signature?: string }): void {
     this.start();
     let call = this.toolCalls.get(key);
     if (!call) {
@@ -103,6 +107,7 @@ export class AssistantMessageBuilder {
       call = { block, contentIndex: this.message.content.push(block) - 1, json: "", parsedAtLength: 0 };
       this.toolCalls.set(key, call);
       this.emit({ type: "toolcall_start", contentIndex: call.contentIndex, partial: this.message });
+      if (fragment.signature) block.signature = fragment.signature;
     } else {
       if (fragment.id && !call.block.id) call.block.id = fragment.id;
       if (fragment.name && !call.block.name) call.block.name = fragment.name;

@@ -4,6 +4,7 @@
  * event naming the known ones (never a silent fallback to another protocol).
  */
 import { of, type Observable } from "rxjs";
+import { GOOGLE_API, streamGoogle } from "../adapters/google.js";
 import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { PROXY_API, streamProxy } from "../adapters/proxy-client.js";
 import { syntheticAssistantMessage } from "./core/messages.js";
@@ -13,6 +14,7 @@ import type { AssistantMessageEvent, StreamFn } from "./core/types.js";
 const STREAMS: Record<string, StreamFn> = {
   "openai-completions": streamOpenAICompatible,
   [PROXY_API]: streamProxy,
+  [GOOGLE_API]: streamGoogle,
 };
 
 /** Picks the stream by `model.api`; see the module comment. */

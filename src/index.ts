@@ -64,6 +64,8 @@ export { collectOpenAICompletions, openAICompatibleModel, openAICompletionsStrea
 export type { AssistantMessageStreamHandle, CollectedStream, OpenAICompatibleModelInit, OpenAICompatibleOptions } from "../adapters/openai-compatible.js";
 export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapters/openrouter.js";
 export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
+export { GOOGLE_API, GOOGLE_BASE_URL, googleModel, streamGoogle } from "../adapters/google.js";
+export type { GoogleModelInit } from "../adapters/google.js";
 export type { ProxyModelOptions } from "../adapters/proxy-client.js";
 export { agentLogic } from "./agent-logic.js";
 export type { AgentLogic, AgentLogicInput } from "./agent-logic.js";

@@ -8,7 +8,12 @@ import type { StandardSchemaV1 } from "./standard-schema.js";
 // ───────────────────────────── 1. Messages ─────────────────────────────
 
 /** A run of plain text. */
-export type TextContent = { type: "text"; text: string };
+export type TextContent = {
+  type: "text";
+  text: string;
+  /** An opaque provider token that must go back with this text (Gemini's thought signature on a text part). */
+  signature?: string;
+};
 /** An image, base64-encoded. */
 export type ImageContent = { type: "image"; data: string; mimeType: string };
 /** Model reasoning; `signature` is an opaque provider token some APIs require back. */

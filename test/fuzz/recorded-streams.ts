@@ -6,6 +6,7 @@
  * usage chunks and `[DONE]`.
  */
 import type { AssistantMessage, Model, StreamFn } from "../../src/index.js";
+import { RECORDED_GOOGLE } from "./recorded-google.js";
 
 /**
  * One recorded body and what its final message must contain. `protocol`
@@ -112,4 +113,5 @@ export const RECORDED_STREAMS: RecordedStream[] = [
       ],
     },
   },
+  ...RECORDED_GOOGLE,
 ];
