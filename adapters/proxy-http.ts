@@ -105,6 +105,18 @@ function sha256(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
+/**
+ * Whether a request's `Origin` may be served: any request without one
+ * (non-browser clients), an origin the CORS list allows, and with CORS off
+ * only the page's own origin (the `Origin` naming the `Host` it was sent to).
+ */
+export function originAllowed(req: IncomingMessage, cors: ProxyCorsOptions | undefined): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (cors) return Object.keys(corsHeaders(req, cors)).length > 0;
+  return URL.canParse(origin) && new URL(origin).host === req.headers.host;
+}
+
 /** The CORS headers for this request's origin, or none when CORS is off or the origin is not allowed. */
 export function corsHeaders(req: IncomingMessage, cors: ProxyCorsOptions | undefined): Record<string, string> {
   const origin = req.headers.origin;

@@ -14,8 +14,10 @@ import type { Model, StreamFn } from "../src/core/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
 import { streamOpenAICompatible } from "./openai-compatible.js";
 import { OPENROUTER_BASE_URL } from "./openrouter.js";
-import { bearerMatches, checkTokens, corsHeaders, HttpRejection, readBody, redactor, sendJson } from "./proxy-http.js";
+import { checkTokens, corsHeaders, HttpRejection, matchedToken, originAllowed, readBody, redactor, sendJson } from "./proxy-http.js";
 import type { ProxyCorsOptions } from "./proxy-http.js";
+import { checkRequestLimits, DEFAULT_REQUEST_LIMITS } from "./proxy-limits.js";
+import type { ProxyRequestLimits } from "./proxy-limits.js";
 import { SseWriter } from "./proxy-sse-writer.js";
 import { proxyRequestSchema, toWireEvent } from "./proxy-wire.js";
 import type { ProxyRequest, ProxyRequestModel } from "./proxy-wire.js";
@@ -45,8 +47,22 @@ export type ProxyServerOptions = {
   bodyTimeoutMs?: number;
   /** Most bytes that may wait for a slow client before its stream is cancelled (default 1 MiB). */
   maxBufferedBytes?: number;
-  /** CORS for browser clients; off (no CORS headers) by default. */
+  /**
+   * CORS for browser clients; off (no CORS headers) by default. Requests whose
+   * `Origin` the list does not allow are refused (403), not only left without
+   * CORS headers; with CORS off only same-origin browser requests are served.
+   */
   cors?: ProxyCorsOptions;
+  /** Bounds on counts in one request (messages, content blocks, tools, schema size, nesting, `maxTokens`); past one: 413 (400 for nesting). */
+  limits?: ProxyRequestLimits;
+  /** Requests on `/api/stream` in flight at once over all clients (default 64); more get 503. */
+  maxStreams?: number;
+  /** Requests on `/api/stream` in flight at once per bearer token (per remote address with `authorize` alone; default 8); more get 429. */
+  maxStreamsPerClient?: number;
+  /** No event from the upstream for this long ends the client's stream with an error and cancels the upstream (default 120 s). */
+  upstreamIdleTimeoutMs?: number;
+  /** A bound on one whole upstream stream (default 10 min); past it the stream ends with an error and the upstream is cancelled. */
+  upstreamTimeoutMs?: number;
 };
 
 /** A running (or ready to run) proxy. */
@@ -98,12 +114,42 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
+  const maxStreams = options.maxStreams ?? 64;
+  const maxStreamsPerClient = options.maxStreamsPerClient ?? 8;
+  const upstreamIdleTimeoutMs = options.upstreamIdleTimeoutMs ?? 120_000;
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 600_000;
+  // Requests in flight on /api/stream, in all and per client (token, or remote address without tokens).
+  let inFlight = 0;
+  const inFlightPerClient = new Map<string, number>();
   const active = new Set<ActiveStream>();
   let closing = false;
 
-  async function authorized(req: IncomingMessage): Promise<boolean> {
-    if (tokens.length > 0 && !bearerMatches(req, tokens)) return false;
-    return options.authorize ? await options.authorize(req) : true;
+  /** The client's key for the per-client cap, or undefined when the request may not stream. */
+  async function authorizedClient(req: IncomingMessage): Promise<string | undefined> {
+    const token = tokens.length > 0 ? matchedToken(req, tokens) : undefined;
+    if (tokens.length > 0 && token === undefined) return undefined;
+    if (options.authorize && !(await options.authorize(req))) return undefined;
+    return token !== undefined ? `token:${token}` : `address:${req.socket.remoteAddress ?? ""}`;
+  }
+
+  /** Takes a slot for this request (429/503 when none is free); it is given back when the response closes. */
+  function takeSlot(client: string, res: ServerResponse): void {
+    const mine = inFlightPerClient.get(client) ?? 0;
+    if (mine >= maxStreamsPerClient) {
+      throw new HttpRejection(429, `Too many streams at once for this client: ${mine} in flight, the limit is ${maxStreamsPerClient} (maxStreamsPerClient). Wait for one to end.`);
+    }
+    if (inFlight >= maxStreams) {
+      throw new HttpRejection(503, `The proxy is at its limit of ${maxStreams} streams at once (maxStreams); retry shortly.`);
+    }
+    inFlight++;
+    inFlightPerClient.set(client, mine + 1);
+    res.once("close", () => {
+      inFlight--;
+      const left = (inFlightPerClient.get(client) ?? 1) - 1;
+      if (left > 0) inFlightPerClient.set(client, left);
+      else inFlightPerClient.delete(client);
+    });
   }
 
   async function resolveModel(requested: ProxyRequestModel): Promise<Model | undefined> {
@@ -113,11 +159,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   }
 
   async function parseRequest(req: IncomingMessage): Promise<{ request: ProxyRequest; model: Model }> {
-    // Form, multipart, XML… bodies are refused before reading. text/plain stays accepted: it is what
-    // fetch() sends for a string body when the caller sets no Content-Type.
+    // Only JSON, refused before reading: text/plain, form and multipart bodies are what another site's page
+    // can send without a CORS preflight (with a cookie-based `authorize`, that would spend the key for it).
     const mediaType = req.headers["content-type"]?.split(";")[0]!.trim().toLowerCase();
-    if (mediaType && mediaType !== "application/json" && mediaType !== "text/plain" && !mediaType.endsWith("+json")) {
-      throw new HttpRejection(415, `Send the request body as JSON (Content-Type: application/json), not ${mediaType}.`);
+    if (mediaType !== "application/json" && !mediaType?.endsWith("+json")) {
+      throw new HttpRejection(415, `Send the request body as JSON (Content-Type: application/json)${mediaType ? `, not ${mediaType}` : ""}.`);
     }
     const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
     let json: unknown;
@@ -126,6 +172,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     } catch (error) {
       throw new HttpRejection(400, `Malformed JSON: ${(error as Error).message}`);
     }
+    checkRequestLimits(json, limits);
     const parsed = proxyRequestSchema.safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
@@ -137,6 +184,14 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       throw new HttpRejection(403, `This proxy has no model allow-list and provider "${provider}" has no known public endpoint; the server must pass { models } to createProxyServer.`);
     }
     if (!model) throw new HttpRejection(403, `Model "${parsed.data.model.id}" is not allowed on this proxy.`);
+    const { options: requestOptions } = parsed.data;
+    if (requestOptions.maxTokens !== undefined) {
+      if (requestOptions.maxTokens > limits.maxOutputTokens) {
+        throw new HttpRejection(400, `options.maxTokens is ${requestOptions.maxTokens}; this proxy accepts at most ${limits.maxOutputTokens} (limits.maxOutputTokens).`);
+      }
+      // The server's model knows its own ceiling: ask for no more than that.
+      if (model.maxTokens !== undefined && requestOptions.maxTokens > model.maxTokens) requestOptions.maxTokens = model.maxTokens;
+    }
     return { request: parsed.data, model };
   }
 
@@ -172,9 +227,23 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       resolveFinished();
     });
 
+    // The upstream gets `upstreamIdleTimeoutMs` between events and `upstreamTimeoutMs` in all.
+    const giveUp = (text: string) => {
+      if (terminal || cancelled) return;
+      cancel();
+      fail("error", text);
+    };
+    const idleTimer = setTimeout(() => giveUp(`Proxy: the upstream sent nothing for ${upstreamIdleTimeoutMs} ms (upstreamIdleTimeoutMs); stream cancelled.`), upstreamIdleTimeoutMs);
+    const totalTimer = setTimeout(() => giveUp(`Proxy: the upstream stream took longer than ${upstreamTimeoutMs} ms (upstreamTimeoutMs); stream cancelled.`), upstreamTimeoutMs);
+    res.once("close", () => {
+      clearTimeout(idleTimer);
+      clearTimeout(totalTimer);
+    });
+
     const source = defer(() => upstream(model, request.context, { ...request.options, ...(apiKey ? { apiKey } : {}), signal: controller.signal }));
     source.pipe(takeUntil(cancelled$)).subscribe({
       next(event) {
+        idleTimer.refresh();
         const wire = toWireEvent(event);
         if (!wire || terminal || cancelled) return;
         if (wire.type === "done" || wire.type === "error") {
@@ -211,6 +280,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       const extra: Record<string, string> = r.status === 401 ? { "WWW-Authenticate": "Bearer" } : {};
       // After a refused upload the rest of the body is not read: close the connection.
       if (r.status === 413 || r.status === 408 || r.status === 415) extra.Connection = "close";
+      if (r.status === 429 || r.status === 503) extra["Retry-After"] = "1";
       sendJson(res, r.status, { error: r.message, ...r.extra }, { ...cors, ...extra });
     };
     if (req.method === "OPTIONS" && options.cors) {
@@ -222,10 +292,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     if (path !== "/api/stream") return reject(new HttpRejection(404, `Not found: ${path}. The proxy serves POST /api/stream and GET /healthz.`));
     if (req.method !== "POST") return reject(new HttpRejection(405, "Use POST /api/stream."));
     if (closing) return reject(new HttpRejection(503, "Proxy server is shutting down."));
+    // Refused server-side, not only left without CORS headers: a no-cors request would still be served.
+    if (!originAllowed(req, options.cors)) {
+      return reject(new HttpRejection(403, `Origin ${req.headers.origin} is not allowed on this proxy${options.cors ? " (add it to cors.origin)" : " (CORS is off: only same-origin pages may call it; set cors.origin)"}.`));
+    }
 
-    authorized(req)
-      .then((ok) => {
-        if (!ok) throw new HttpRejection(401, "Missing or wrong bearer token: send `Authorization: Bearer <token>`.");
+    authorizedClient(req)
+      .then((client) => {
+        if (client === undefined) throw new HttpRejection(401, "Missing or wrong bearer token: send `Authorization: Bearer <token>`.");
+        takeSlot(client, res);
         return stream(req, res, cors);
       })
       .catch((error: unknown) => {

@@ -5,7 +5,7 @@ import { Observable } from "rxjs";
 import { streamProxy } from "../src/proxy.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
 import type { AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
-import { closeProxies, collect, finalOf, KEY, startProxy, TOKEN } from "./helpers/proxy-harness.js";
+import { closeProxies, collect, finalOf, KEY, startProxy, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
 
 const context: Context = { messages: [{ role: "user", content: "hi", timestamp: 1 }] };
 const body = JSON.stringify({ model: { id: fauxModel().id }, context, options: {} });
@@ -78,7 +78,7 @@ describe("proxy server rejections", () => {
     const chunk = "x".repeat(600);
     const reply = await raw(
       url,
-      `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n` +
         `258\r\n${chunk}\r\n258\r\n${chunk}\r\n`,
     );
     expect(reply).toMatch(/^HTTP\/1\.1 413 /);
@@ -96,10 +96,10 @@ describe("proxy server rejections", () => {
         return user === "alice";
       },
     });
-    expect((await post(url, { headers: { "X-User": "bob" } })).status).toBe(401);
-    const boom = await post(url, { headers: { "X-User": "boom" } });
+    expect((await post(url, { headers: { "Content-Type": "application/json", "X-User": "bob" } })).status).toBe(401);
+    const boom = await post(url, { headers: { "Content-Type": "application/json", "X-User": "boom" } });
     expect(boom).toMatchObject({ status: 500, text: '{"error":"Internal proxy error."}' });
-    expect((await post(url, { headers: { "X-User": "alice" } })).status).toBe(200);
+    expect((await post(url, { headers: { "Content-Type": "application/json", "X-User": "alice" } })).status).toBe(200);
     expect(seen).toEqual(["bob", "alice"]);
   });
 
@@ -128,7 +128,7 @@ describe("proxy server rejections", () => {
   it("times out slow headers and slow bodies with 408", async () => {
     const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn, headersTimeoutMs: 150, bodyTimeoutMs: 150 });
     expect(await raw(url, "POST /api/stream HTTP/1.1\r\nHost: x\r\n")).toMatch(/^HTTP\/1\.1 408 /);
-    const slowBody = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{`);
+    const slowBody = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
     expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
     expect(slowBody).toContain("Request body did not arrive within 150 ms.");
   });
@@ -205,25 +205,24 @@ describe("hostile input", () => {
     // 300k levels of arrays as the whole body: valid JSON, wrong shape.
     const top = await post(url, { body: deepArray(300_000) });
     expect(top.status).toBe(400);
-    expect(JSON.parse(top.text).error).toMatch(/^Invalid request body/);
-    // 200k levels where the schema takes anything (tool parameters): the upstream's failure comes back as a terminal error event.
+    expect(JSON.parse(top.text).error).toBe("The request body is nested deeper than 64 levels; flatten it (limits.maxDepth).");
+    // 200k levels where the schema takes anything (tool parameters): refused before the upstream, which would overflow its stack.
     const tools = `[{"name":"t","description":"d","parameters":${deepObject(200_000)}}]`;
     const inTools = await post(url, { body: `{"model":{"id":"${fauxModel().id}"},"context":{"messages":[{"role":"user","content":"hi","timestamp":1}],"tools":${tools}}}` });
-    expect(inTools.status).toBe(200);
-    expect(inTools.text).toMatch(/^data: \{"type":"error","reason":"error","errorMessage":"Upstream failed: Maximum call stack size exceeded"/);
+    expect(inTools.status).toBe(400);
+    expect(JSON.parse(inTools.text).error).toBe("The request body is nested deeper than 64 levels; flatten it (limits.maxDepth).");
+    expect(faux.calls).toHaveLength(0);
     await expectStillServing(url, proxy);
   });
 
   it("refuses form, multipart and other non-JSON content types (415) before reading the body", async () => {
     const { url, proxy } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn });
-    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "image/png"]) {
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "image/png", "text/plain"]) {
       const reply = await post(url, { headers: { ...auth, "Content-Type": type } });
       expect(reply.status, type).toBe(415);
       expect(JSON.parse(reply.text).error).toBe(`Send the request body as JSON (Content-Type: application/json), not ${type.split(";")[0]}.`);
     }
     expect((await post(url, { headers: { ...auth, "Content-Type": "application/json; charset=utf-8" } })).status).toBe(200);
-    // fetch() labels a string body text/plain when the caller sets no type: still JSON, still served.
-    expect((await post(url, { headers: { Authorization: auth.Authorization } })).status).toBe(200);
     expect((await post(url, { headers: { ...auth, "Content-Type": "application/vnd.api+json" } })).status).toBe(200);
     await expectStillServing(url, proxy);
   });
@@ -299,5 +298,142 @@ describe("hostile request targets", () => {
       { numRuns: 200 },
     );
     expect((await post(url, { path: "/healthz", method: "GET" })).status).toBe(200);
+  });
+});
+
+describe("bounds on counts, not only bytes", () => {
+  const request = (ctx: Record<string, unknown>, options: Record<string, unknown> = {}) => JSON.stringify({ model: { id: fauxModel().id }, context: ctx, options });
+  const hi = { role: "user", content: "hi", timestamp: 1 };
+
+  it("322k tiny tools inside the byte limit: 413 before any schema work or upstream call", async () => {
+    const faux = createFauxProvider(() => ({ text: "ok" }));
+    const { url, proxy } = await startProxy({ upstream: faux.streamFn });
+    const tools = `[${Array.from({ length: 322_000 }, () => '{"name":"t"}').join(",")}]`;
+    const huge = `{"model":{"id":"${fauxModel().id}"},"context":{"messages":[${JSON.stringify(hi)}],"tools":${tools}}}`;
+    expect(huge.length).toBeLessThan(4 * 1024 * 1024);
+    const started = performance.now();
+    const reply = await post(url, { body: huge });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text)).toEqual({ error: "The request has 322000 tools; this proxy accepts at most 512 (limits.maxTools).", limit: "maxTools" });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(faux.calls).toHaveLength(0);
+    expect((await post(url)).status).toBe(200);
+    expect(proxy.activeStreams).toBe(0);
+  });
+
+  it("messages, content blocks, tools added by system messages, schema size and maxTokens each have a bound with a clear error", async () => {
+    const faux = createFauxProvider(() => ({ text: "ok" }));
+    const { url } = await startProxy({
+      upstream: faux.streamFn,
+      models: [{ ...fauxModel(), maxTokens: 4096 }],
+      limits: { maxMessages: 10, maxContentBlocks: 20, maxTools: 3, maxSchemaNodes: 50 },
+    });
+    const refused = async (body: string) => {
+      const reply = await post(url, { body });
+      return { status: reply.status, error: (JSON.parse(reply.text) as { error: string }).error };
+    };
+    expect(await refused(request({ messages: Array(11).fill(hi) }))).toEqual({ status: 413, error: "The request has 11 messages; this proxy accepts at most 10 (limits.maxMessages)." });
+    const blocks = { role: "user", content: Array(21).fill({ type: "text", text: "x" }), timestamp: 1 };
+    expect(await refused(request({ messages: [blocks] }))).toEqual({ status: 413, error: "The request has more than 20 content blocks; this proxy accepts at most 20 (limits.maxContentBlocks)." });
+    const system = { role: "system", toolsAdded: [{ name: "a" }, { name: "b" }] };
+    expect(await refused(request({ messages: [system, system, hi] }))).toMatchObject({ status: 413, error: expect.stringMatching(/tools; this proxy accepts at most 3 \(limits\.maxTools\)/) });
+    const schema = { type: "object", properties: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`p${i}`, { type: "string" }])) };
+    expect(await refused(request({ messages: [hi], tools: [{ name: "wide", parameters: schema }] }))).toMatchObject({
+      status: 413,
+      error: expect.stringMatching(/values in tool parameter schemas; this proxy accepts at most 50 \(limits\.maxSchemaNodes\)\.$/),
+    });
+    // 2^53 - 1 output tokens (the largest safe integer) is refused; more than the server's model allows is capped at the model's maxTokens.
+    expect(await refused(request({ messages: [hi] }, { maxTokens: 2 ** 53 - 1 }))).toEqual({ status: 400, error: "options.maxTokens is 9007199254740991; this proxy accepts at most 1048576 (limits.maxOutputTokens)." });
+    expect(faux.calls).toHaveLength(0);
+    expect((await post(url, { body: request({ messages: [hi] }, { maxTokens: 100_000 }) })).status).toBe(200);
+    expect(faux.calls[0]?.options?.maxTokens).toBe(4096);
+  });
+});
+
+describe("concurrent streams", () => {
+  it("caps streams per token (429) and in all (503), with the limit named; slots come back when streams end", async () => {
+    const never: StreamFn = () => new Observable<AssistantMessageEvent>(() => {});
+    const { url, proxy } = await startProxy({ upstream: never, authToken: [TOKEN, "second-token-xyz"], maxStreamsPerClient: 2, maxStreams: 3 });
+    const open = (token: string) => {
+      const controller = new AbortController();
+      const response = fetch(`${url}/api/stream`, { method: "POST", headers: { ...auth, Authorization: `Bearer ${token}` }, body, signal: controller.signal });
+      return { response, abort: () => controller.abort() };
+    };
+    const held = [open(TOKEN), open(TOKEN)];
+    for (const h of held) expect((await h.response).status).toBe(200);
+    const third = await post(url);
+    expect(third.status).toBe(429);
+    expect(third.headers.get("retry-after")).toBe("1");
+    expect(JSON.parse(third.text).error).toBe("Too many streams at once for this client: 2 in flight, the limit is 2 (maxStreamsPerClient). Wait for one to end.");
+    // Another token still gets one stream, then the server-wide cap answers.
+    const other = open("second-token-xyz");
+    held.push(other);
+    expect((await other.response).status).toBe(200);
+    const full = await post(url, { headers: { ...auth, Authorization: "Bearer second-token-xyz" } });
+    expect(full.status).toBe(503);
+    expect(JSON.parse(full.text).error).toBe("The proxy is at its limit of 3 streams at once (maxStreams); retry shortly.");
+    for (const h of held) h.abort();
+    await vi.waitFor(() => expect(proxy.activeStreams).toBe(0));
+    const again = open(TOKEN);
+    expect((await again.response).status).toBe(200);
+    again.abort();
+  });
+});
+
+describe("upstream timeouts", () => {
+  it("an upstream that goes silent ends the client's stream at upstreamIdleTimeoutMs and is cancelled", async () => {
+    const silent = watchedUpstream(() => new Observable<AssistantMessageEvent>(() => {}));
+    const { url, proxy } = await startProxy({ upstream: silent.streamFn, upstreamIdleTimeoutMs: 40 });
+    const reply = await post(url);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.text.trim().replace(/^data: /, ""))).toMatchObject({
+      type: "error", reason: "error", errorMessage: "Proxy: the upstream sent nothing for 40 ms (upstreamIdleTimeoutMs); stream cancelled.",
+    });
+    await silent.aborted;
+    await silent.unsubscribed;
+    await vi.waitFor(() => expect(proxy.activeStreams).toBe(0));
+  });
+
+  it("an upstream that never ends, though never idle, ends at upstreamTimeoutMs", async () => {
+    const chatty = watchedUpstream(() => new Observable<AssistantMessageEvent>((subscriber) => {
+      const faux = createFauxProvider([{ text: "x".repeat(10), hold: new Promise(() => {}) }]);
+      const inner = faux.streamFn(fauxModel(), context).subscribe((event) => subscriber.next(event));
+      const beat = setInterval(() => subscriber.next({ type: "retry", attempt: 1, delayMs: 0, reason: "beat" }), 5);
+      return () => (clearInterval(beat), inner.unsubscribe());
+    }));
+    const { url } = await startProxy({ upstream: chatty.streamFn, upstreamIdleTimeoutMs: 60_000, upstreamTimeoutMs: 80 });
+    const reply = await post(url);
+    expect(reply.text).toContain('"errorMessage":"Proxy: the upstream stream took longer than 80 ms (upstreamTimeoutMs); stream cancelled."');
+    await chatty.unsubscribed;
+  });
+});
+
+describe("cross-site requests", () => {
+  it("a no-cors text/plain POST from another site is refused even with a cookie-based authorize", async () => {
+    const faux = createFauxProvider(() => ({ text: "ok" }));
+    const { url } = await startProxy({ upstream: faux.streamFn, authToken: [], authorize: (req) => req.headers.cookie === "session=alice" });
+    const reply = await post(url, { headers: { Cookie: "session=alice", "Content-Type": "text/plain;charset=UTF-8", Origin: "https://evil.example" } });
+    expect(reply.status).toBe(403);
+    const plain = await post(url, { headers: { Cookie: "session=alice", "Content-Type": "text/plain;charset=UTF-8" } });
+    expect(plain.status).toBe(415);
+    expect(faux.calls).toHaveLength(0);
+    expect((await post(url, { headers: { Cookie: "session=alice", "Content-Type": "application/json" } })).status).toBe(200);
+  });
+
+  it("origins outside the CORS list are refused server-side; with CORS off only the page's own origin is served", async () => {
+    const faux = createFauxProvider(() => ({ text: "ok" }));
+    const listed = await startProxy({ upstream: faux.streamFn, cors: { origin: ["https://app.example"] } });
+    const evil = await post(listed.url, { headers: { ...auth, Origin: "https://evil.example" } });
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.text).error).toBe("Origin https://evil.example is not allowed on this proxy (add it to cors.origin).");
+    expect((await post(listed.url, { headers: { ...auth, Origin: "null" } })).status).toBe(403);
+    expect(faux.calls).toHaveLength(0);
+    expect((await post(listed.url, { headers: { ...auth, Origin: "https://app.example" } })).status).toBe(200);
+
+    const off = await startProxy({ upstream: faux.streamFn });
+    const { host } = new URL(off.url);
+    expect((await post(off.url, { headers: { ...auth, Origin: "https://evil.example" } })).status).toBe(403);
+    expect((await post(off.url, { headers: { ...auth, Origin: `http://${host}` } })).status).toBe(200);
+    expect((await post(off.url)).status).toBe(200);
   });
 });

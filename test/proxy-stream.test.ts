@@ -169,7 +169,7 @@ describe("TinyAgent (Python) request shapes", () => {
       },
       options: { temperature: null, maxTokens: null, reasoning: null },
     };
-    const response = await fetch(`${url}/api/stream`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+    const response = await fetch(`${url}/api/stream`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
     expect(response.status).toBe(200);
     // Read it the way the Python client does: `data: ` lines, one JSON object each.
     const lines = (await response.text()).split("\n").filter((l) => l.startsWith("data: "));
