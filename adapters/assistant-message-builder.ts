@@ -124,6 +124,27 @@ export class AssistantMessageBuilder {
   }
 
   /**
+   * Adds a reasoning block the provider sent encrypted only (Anthropic's
+   * `redacted_thinking`): no text, the opaque data kept as its `signature`.
+   */
+  redactedThinking(data: string): void {
+    this.start();
+    this.closeOpenBlock();
+    const block: ThinkingContent = { type: "thinking", thinking: "", signature: data, redacted: true };
+    const contentIndex = this.message.content.push(block) - 1;
+    this.emit({ type: "thinking_start", contentIndex, partial: this.message });
+    this.emit({ type: "thinking_end", contentIndex, content: "", partial: this.message });
+  }
+
+  /** Finishes the tool call of `key` now (parsed arguments, `toolcall_end`), for wire formats that mark a block's end. */
+  endToolCall(key: string | number): void {
+    const call = this.toolCalls.get(key);
+    if (!call) return;
+    this.toolCalls.delete(key);
+    this.endCall(call);
+  }
+
+  /**
    * Closes the open text or thinking block now (emits its `*_end`), so the
    * next delta of the same kind opens a new block. For providers whose wire
    * format marks block ends explicitly (the proxy client).
@@ -183,11 +204,13 @@ export class AssistantMessageBuilder {
 
   private closeAll(): void {
     this.closeOpenBlock();
-    for (const call of this.toolCalls.values()) {
-      Object.assign(call.block, finalArguments(call.json));
-      this.emit({ type: "toolcall_end", contentIndex: call.contentIndex, toolCall: call.block, partial: this.message });
-    }
+    for (const call of this.toolCalls.values()) this.endCall(call);
     this.toolCalls.clear();
+  }
+
+  private endCall(call: OpenToolCall): void {
+    Object.assign(call.block, finalArguments(call.json));
+    this.emit({ type: "toolcall_end", contentIndex: call.contentIndex, toolCall: call.block, partial: this.message });
   }
 }
 

@@ -1,11 +1,11 @@
 /**
- * Turns HTTP and network trouble of an OpenAI-compatible call into
+ * Turns HTTP and network trouble of a provider call into
  * {@link StreamFailure}s whose messages a person can act on, and decides
  * which of them are worth a retry (and after how long).
  */
 
-/** Statuses retried before the first delta. */
-const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Statuses retried before the first delta (529: Anthropic is overloaded). */
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504, 529]);
 /** Socket errors that mean "the connection broke", worth a retry before the first delta. */
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED"]);
 /** A `retry-after` longer than this is not waited for: the call fails and says when to come back. */
@@ -51,7 +51,7 @@ export function httpFailure(status: number, headers: Headers, bodyText: string, 
     );
   }
   if (RETRYABLE_STATUSES.has(status)) {
-    const what = status === 429 ? "Rate limited" : "Provider error";
+    const what = status === 429 ? "Rate limited" : status === 529 ? "Provider overloaded" : "Provider error";
     const retryAfterMs = parseRetryAfter(headers);
     if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
       const seconds = Math.ceil(retryAfterMs / 1000);

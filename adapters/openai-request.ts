@@ -3,6 +3,7 @@
  * URL, headers (with the API key) and JSON body.
  */
 import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent, ToolCall } from "../src/core/types.js";
+import { resolveApiKey } from "./api-key.js";
 import type { ApiKeySource } from "./http-errors.js";
 
 /** One message of the chat-completions `messages` array. */
@@ -23,22 +24,6 @@ export type ChatRequest = { url: string; headers: Record<string, string>; body: 
 
 /** Extra request fields and headers a provider adds (OpenRouter's attribution and `reasoning`). */
 export type RequestExtras = { headers?: Record<string, string>; body?: Record<string, unknown> };
-
-/** The environment variable read for a provider's key, if any: OPENROUTER_API_KEY, OPENAI_API_KEY. */
-export function apiKeyEnvVar(provider: string): string | undefined {
-  if (provider === "openrouter") return "OPENROUTER_API_KEY";
-  if (provider === "openai") return "OPENAI_API_KEY";
-  return undefined;
-}
-
-/** `options.apiKey`, else the provider's environment variable; local providers need none. */
-export function resolveApiKey(provider: string, apiKey: string | undefined): { key?: string; source: ApiKeySource } {
-  if (apiKey) return { key: apiKey, source: { kind: "option" } };
-  const envVar = apiKeyEnvVar(provider);
-  const fromEnv = envVar && typeof process !== "undefined" ? process.env[envVar] : undefined;
-  if (envVar && fromEnv) return { key: fromEnv, source: { kind: "env", envVar } };
-  return { source: { kind: "none", envVar, provider } };
-}
 
 /** `baseUrl` may be the API root (`…/v1`) or the full `…/chat/completions` URL. */
 export function chatCompletionsUrl(baseUrl: string): string {

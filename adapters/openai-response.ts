@@ -6,6 +6,7 @@
 import type { ModelCost, Usage } from "../src/core/types.js";
 import type { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { errorMessageOf, StreamFailure } from "./http-errors.js";
+import { pricedUsage } from "./usage-cost.js";
 
 /** The fields of a `chat.completion.chunk` we read; everything is optional on the wire. */
 export type ChatCompletionChunk = {
@@ -114,14 +115,5 @@ export function mapUsage(raw: ChunkUsage, cost: ModelCost | undefined): Usage {
   const cacheRead = raw.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens ?? 0;
   const cacheWrite = raw.prompt_tokens_details?.cache_write_tokens ?? 0;
   const input = Math.max(0, prompt - cacheRead - cacheWrite);
-  const price = (tokens: number, perMillion: number | undefined) => (tokens * (perMillion ?? 0)) / 1_000_000;
-  const c = {
-    input: price(input, cost?.input),
-    output: price(output, cost?.output),
-    cacheRead: price(cacheRead, cost?.cacheRead),
-    cacheWrite: price(cacheWrite, cost?.cacheWrite),
-    total: 0,
-  };
-  c.total = c.input + c.output + c.cacheRead + c.cacheWrite;
-  return { input, output, cacheRead, cacheWrite, totalTokens: input + output + cacheRead + cacheWrite, cost: c };
+  return pricedUsage({ input, output, cacheRead, cacheWrite }, cost);
 }

@@ -5,6 +5,7 @@
  */
 import { of, type Observable } from "rxjs";
 import { GOOGLE_API, streamGoogle } from "../adapters/google.js";
+import { streamAnthropic } from "../adapters/anthropic.js";
 import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { PROXY_API, streamProxy } from "../adapters/proxy-client.js";
 import { syntheticAssistantMessage } from "./core/messages.js";
@@ -15,6 +16,7 @@ const STREAMS: Record<string, StreamFn> = {
   "openai-completions": streamOpenAICompatible,
   [PROXY_API]: streamProxy,
   [GOOGLE_API]: streamGoogle,
+  "anthropic-messages": streamAnthropic,
 };
 
 /** Picks the stream by `model.api`; see the module comment. */

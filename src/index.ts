@@ -66,6 +66,8 @@ export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapt
 export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
 export { GOOGLE_API, GOOGLE_BASE_URL, googleModel, streamGoogle } from "../adapters/google.js";
 export type { GoogleModelInit } from "../adapters/google.js";
+export { ANTHROPIC_BASE_URL, anthropicModel, streamAnthropic } from "../adapters/anthropic.js";
+export type { AnthropicModelInit } from "../adapters/anthropic.js";
 export type { ProxyModelOptions } from "../adapters/proxy-client.js";
 export { agentLogic } from "./agent-logic.js";
 export type { AgentLogic, AgentLogicInput } from "./agent-logic.js";

@@ -1,0 +1,29 @@
+/**
+ * Where a request's API key comes from: `options.apiKey` (which the agent
+ * fills from `getApiKey`), else the provider's environment variable. One
+ * table for every adapter, so the 401/403 hint names the right variable.
+ */
+import type { ApiKeySource } from "./http-errors.js";
+
+/** The environment variables read per provider, first found wins (contract §2). */
+const API_KEY_ENV: Record<string, string[]> = {
+  openrouter: ["OPENROUTER_API_KEY"],
+  openai: ["OPENAI_API_KEY"],
+  anthropic: ["ANTHROPIC_API_KEY"],
+};
+
+/** The environment variable named in hints for a provider's key, if it reads one. */
+export function apiKeyEnvVar(provider: string): string | undefined {
+  return API_KEY_ENV[provider]?.[0];
+}
+
+/** `options.apiKey`, else the provider's environment variable; local providers need none. */
+export function resolveApiKey(provider: string, apiKey: string | undefined): { key?: string; source: ApiKeySource } {
+  if (apiKey) return { key: apiKey, source: { kind: "option" } };
+  const env = typeof process !== "undefined" ? process.env : {};
+  for (const envVar of API_KEY_ENV[provider] ?? []) {
+    const fromEnv = env[envVar];
+    if (fromEnv) return { key: fromEnv, source: { kind: "env", envVar } };
+  }
+  return { source: { kind: "none", envVar: apiKeyEnvVar(provider), provider } };
+}
