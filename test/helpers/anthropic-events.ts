@@ -5,7 +5,7 @@
  */
 
 /** One event object as an SSE event named by its `type`. */
-export function anthropicSse(...events: { type: string }[]): string {
+export function anthropicSse(...events: ({ type: string } & Record<string, unknown>)[]): string {
   return events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("");
 }
 
