@@ -19,6 +19,7 @@ import { AgentError } from "./core/errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, lastAssistantMessage, userMessage } from "./core/messages.js";
 import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
+import { promptObject, type OutputSchema, type PromptObjectOptions } from "./prompt-object.js";
 import { checkTools } from "./core/tools.js";
 import type {
   AgentEvent,
@@ -169,6 +170,21 @@ export class Agent {
   /** Like {@link prompt}, resolving with the final assistant text. */
   async promptText(text: string): Promise<string> {
     return assistantText(await this.prompt(text));
+  }
+
+  /**
+   * Runs `input` as a normal run (tools included) whose final answer must be
+   * JSON matching `schema` (zod 4, Standard Schema or JSON Schema): the
+   * provider's native JSON mode is asked for, a mismatch is sent back to the
+   * model for correction (`maxRetries`, default 2), and the parsed value is
+   * returned. Rejects with {@link AgentError} "invalid-output" (with
+   * `lastMessage`) when no valid answer came.
+   * @example
+   * const { city } = await agent.promptObject("Where is the Louvre?", z.object({ city: z.string() }));
+   */
+  async promptObject<TOutput = unknown>(input: PromptInput, schema: OutputSchema<TOutput>, options?: PromptObjectOptions): Promise<TOutput> {
+    this.assertCan({ type: "agent.prompt", messages: [] }, "promptObject");
+    return promptObject(this, input, schema, options);
   }
 
   /**

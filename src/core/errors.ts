@@ -1,7 +1,10 @@
 /**
- * The one error class tinyagent throws, for misuse of its API. Runtime
- * failures (provider, tool) are data: terminal events and error results.
+ * The one error class tinyagent throws, for misuse of its API (and for a
+ * `promptObject` answer that never matched its schema). Runtime failures
+ * (provider, tool) are data: terminal events and error results.
  */
+import type { StandardIssue } from "./standard-schema.js";
+import type { AssistantMessage } from "./types.js";
 
 /** What kind of misuse an {@link AgentError} reports. */
 export type AgentErrorCode =
@@ -12,7 +15,8 @@ export type AgentErrorCode =
   | "duplicate-tool"
   | "invalid-input"
   | "unknown-tool-call"
-  | "session-conflict";
+  | "session-conflict"
+  | "invalid-output";
 
 /**
  * Thrown when the API is misused; `message` names the bad value and the fix.
@@ -21,11 +25,18 @@ export type AgentErrorCode =
  */
 export class AgentError extends Error {
   override readonly name = "AgentError";
+  /** For "invalid-output": the run's last assistant message, whose text did not match the schema. */
+  readonly lastMessage?: AssistantMessage;
+  /** For "invalid-output": the validator's issues with that text, when it parsed as JSON. */
+  readonly issues?: readonly StandardIssue[];
   constructor(
     /** Stable machine-readable kind. */
     readonly code: AgentErrorCode,
     message: string,
+    details: { lastMessage?: AssistantMessage; issues?: readonly StandardIssue[] } = {},
   ) {
     super(message);
+    if (details.lastMessage) this.lastMessage = details.lastMessage;
+    if (details.issues) this.issues = details.issues;
   }
 }

@@ -41,26 +41,29 @@ function isStandardSchema(value: object): value is StandardSchemaV1 {
   return typeof standard === "object" && standard !== null && typeof (standard as { validate?: unknown }).validate === "function";
 }
 
-function unsupported(tool: AgentTool, what: string): AgentError {
-  return new AgentError("invalid-tool", `Tool "${tool.name}": its parameters are ${what}, which tinyagent cannot turn into JSON Schema. Use ${SUPPORTED_SCHEMAS}.`);
+/** Who owns a schema, for error messages: `Tool "x"` and its `parameters`, or promptObject's `schema`. */
+export type SchemaOwner = { name: string; noun: "parameters are" | "schema is"; code: "invalid-tool" | "invalid-input" };
+
+function unsupported(owner: SchemaOwner, what: string): AgentError {
+  return new AgentError(owner.code, `${owner.name}: its ${owner.noun} ${what}, which tinyagent cannot turn into JSON Schema. Use ${SUPPORTED_SCHEMAS}.`);
 }
 
 /** The JSON Schema of a Standard Schema validator's input, from the validator's own converter. */
-function standardJsonSchema(tool: AgentTool, schema: StandardSchemaV1): JSONSchema {
+function standardJsonSchema(owner: SchemaOwner, schema: StandardSchemaV1): JSONSchema {
   const standard = schema["~standard"];
   try {
     if (typeof standard.jsonSchema?.input === "function") return standard.jsonSchema.input({ target: "draft-2020-12" });
     // zod 4.0/4.1 and zod 3.25's zod/v4: no Standard JSON Schema yet, but zod's own converter.
     if ("_zod" in schema) return z.toJSONSchema(schema as unknown as z.ZodType, { io: "input" }) as JSONSchema;
   } catch (error) {
-    throw new AgentError("invalid-tool", `Tool "${tool.name}": its schema cannot be turned into JSON Schema (${(error as Error).message}).`);
+    throw new AgentError(owner.code, `${owner.name}: its schema cannot be turned into JSON Schema (${(error as Error).message}).`);
   }
   const vendor = standard.vendor === "zod" ? 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)' : `a "${standard.vendor}" Standard Schema without a JSON Schema converter`;
-  throw unsupported(tool, vendor);
+  throw unsupported(owner, vendor);
 }
 
 /** A validator for a plain JSON Schema. */
-function jsonSchemaValidator(tool: AgentTool, schema: JSONSchema): Validate {
+function jsonSchemaValidator(owner: SchemaOwner, schema: JSONSchema): Validate {
   const fromJSONSchema = (z as { fromJSONSchema?: (schema: JSONSchema) => StandardSchemaV1 }).fromJSONSchema;
   if (typeof fromJSONSchema !== "function") return (value) => checkJsonSchema(schema, value);
   try {
@@ -68,32 +71,40 @@ function jsonSchemaValidator(tool: AgentTool, schema: JSONSchema): Validate {
     return (value) => validator.validate(value);
   } catch (error) {
     throw new AgentError(
-      "invalid-tool",
-      `Tool "${tool.name}": its JSON Schema cannot be used (${(error as Error).message}). Give a JSON Schema of an object, or a zod object schema.`,
+      owner.code,
+      `${owner.name}: its JSON Schema cannot be used (${(error as Error).message}). Give a JSON Schema of an object, or a zod object schema.`,
     );
   }
+}
+
+/** A schema as the model sees it (JSON Schema) and as the agent checks values against it. */
+export type CompiledSchema = { schema: JSONSchema; validate: Validate };
+
+/**
+ * The JSON Schema and the validator of any schema a tool or `promptObject`
+ * takes (see the module comment); throws {@link AgentError} naming `owner`
+ * for an unsupported one.
+ */
+export function compileSchema(parameters: unknown, owner: SchemaOwner): CompiledSchema {
+  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
+    throw unsupported(owner, describe(parameters));
+  }
+  if (isStandardSchema(parameters)) {
+    const { $schema: _ignored, ...schema } = standardJsonSchema(owner, parameters);
+    const standard = parameters["~standard"];
+    return { schema, validate: (value) => standard.validate(value) };
+  }
+  if ("_def" in parameters && typeof (parameters as { safeParse?: unknown }).safeParse === "function") {
+    throw unsupported(owner, 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)');
+  }
+  const schema = parameters as JSONSchema;
+  return { schema, validate: jsonSchemaValidator(owner, schema) };
 }
 
 function compile(tool: AgentTool): CompiledTool {
   let entry = compiled.get(tool);
   if (entry) return entry;
-  const { parameters } = tool;
-  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
-    throw unsupported(tool, describe(parameters));
-  }
-  let schema: JSONSchema;
-  let validate: Validate;
-  if (isStandardSchema(parameters)) {
-    const { $schema: _ignored, ...rest } = standardJsonSchema(tool, parameters);
-    schema = rest;
-    const standard = parameters["~standard"];
-    validate = (value) => standard.validate(value);
-  } else if ("_def" in parameters && typeof (parameters as { safeParse?: unknown }).safeParse === "function") {
-    throw unsupported(tool, 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)');
-  } else {
-    schema = parameters;
-    validate = jsonSchemaValidator(tool, schema);
-  }
+  const { schema, validate } = compileSchema(tool.parameters, { name: `Tool "${tool.name}"`, noun: "parameters are", code: "invalid-tool" });
   if (schema.type !== "object") {
     throw new AgentError(
       "invalid-tool",
