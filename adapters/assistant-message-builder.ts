@@ -111,6 +111,8 @@ export class AssistantMessageBuilder {
     } else {
       if (fragment.id && !call.block.id) call.block.id = fragment.id;
       if (fragment.name && !call.block.name) call.block.name = fragment.name;
+      // A call whose first fragment came without it (a Responses delta before its item) gets it later.
+      if (fragment.signature && !call.block.signature) call.block.signature = fragment.signature;
     }
     const delta = fragment.arguments;
     if (!delta) return;

@@ -8,6 +8,7 @@ import { GOOGLE_API, streamGoogle } from "../adapters/google.js";
 import { streamAnthropic } from "../adapters/anthropic.js";
 import { streamOpenAICompatible } from "../adapters/openai-compatible.js";
 import { PROXY_API, streamProxy } from "../adapters/proxy-client.js";
+import { streamOpenAIResponses } from "../adapters/openai-responses.js";
 import { syntheticAssistantMessage } from "./core/messages.js";
 import type { AssistantMessageEvent, StreamFn } from "./core/types.js";
 
@@ -17,6 +18,7 @@ const STREAMS: Record<string, StreamFn> = {
   [PROXY_API]: streamProxy,
   [GOOGLE_API]: streamGoogle,
   "anthropic-messages": streamAnthropic,
+  "openai-responses": streamOpenAIResponses,
 };
 
 /** Picks the stream by `model.api`; see the module comment. */

@@ -64,6 +64,8 @@ export type {
 export { collectOpenAICompletions, openAICompatibleModel, openAICompletionsStream, streamOpenAICompatible } from "../adapters/openai-compatible.js";
 export type { AssistantMessageStreamHandle, CollectedStream, OpenAICompatibleModelInit, OpenAICompatibleOptions } from "../adapters/openai-compatible.js";
 export { OPENROUTER_BASE_URL, openRouterModel, streamOpenRouter } from "../adapters/openrouter.js";
+export { OPENAI_BASE_URL, OPENAI_RESPONSES_API, openAIResponsesModel, streamOpenAIResponses } from "../adapters/openai-responses.js";
+export type { OpenAIResponsesModelInit } from "../adapters/openai-responses.js";
 export { PROXY_API, proxyModel, streamProxy } from "../adapters/proxy-client.js";
 export { GOOGLE_API, GOOGLE_BASE_URL, googleModel, streamGoogle } from "../adapters/google.js";
 export type { GoogleModelInit } from "../adapters/google.js";

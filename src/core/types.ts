@@ -11,7 +11,7 @@ import type { StandardSchemaV1 } from "./standard-schema.js";
 export type TextContent = {
   type: "text";
   text: string;
-  /** An opaque provider token that must go back with this text (Gemini's thought signature on a text part). */
+  /** An opaque provider token that must go back with this text (Gemini's thought signature on a text part, an OpenAI Responses message item id). */
   signature?: string;
 };
 /** An image, base64-encoded. */
