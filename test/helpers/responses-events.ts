@@ -102,7 +102,8 @@ export class ResponsesStream {
   }
 
   private push(event: ResponsesWireEvent): void {
-    this.events.push({ type: event.type, sequence_number: this.events.length, ...event });
+    const { type, ...fields } = event;
+    this.events.push({ type, sequence_number: this.events.length, ...fields });
   }
 
   private response(status: string, usage: WireUsage | null): Record<string, unknown> {
