@@ -6,7 +6,7 @@
  */
 import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent } from "../src/core/types.js";
 import { type CallIdMapper, callIdMapper } from "./call-ids.js";
-import { resolveApiKey } from "./openai-request.js";
+import { resolveApiKey } from "./api-key.js";
 import type { WireRequest } from "./sse-engine.js";
 
 /** The `api` id of OpenAI Responses models. */
