@@ -134,16 +134,3 @@ export function corsHeaders(req: IncomingMessage, cors: ProxyCorsOptions | undef
     Vary: "Origin",
   };
 }
-
-/**
- * Replaces every occurrence of the given secrets with "[redacted]". Secrets
- * shorter than 6 characters are ignored: they would mangle ordinary text.
- */
-export function redactor(secrets: readonly (string | undefined)[]): (text: string) => string {
-  const list = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 6))];
-  if (list.length === 0) return (text) => text;
-  return (text) => {
-    for (const secret of list) if (text.includes(secret)) text = text.replaceAll(secret, "[redacted]");
-    return text;
-  };
-}

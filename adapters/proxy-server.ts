@@ -14,10 +14,11 @@ import type { Model, StreamFn } from "../src/core/types.js";
 import { emptyUsage } from "./assistant-message-builder.js";
 import { streamOpenAICompatible } from "./openai-compatible.js";
 import { OPENROUTER_BASE_URL } from "./openrouter.js";
-import { checkTokens, corsHeaders, HttpRejection, matchedToken, originAllowed, readBody, redactor, sendJson } from "./proxy-http.js";
+import { checkTokens, corsHeaders, HttpRejection, matchedToken, originAllowed, readBody, sendJson } from "./proxy-http.js";
 import type { ProxyCorsOptions } from "./proxy-http.js";
 import { checkRequestLimits, DEFAULT_REQUEST_LIMITS } from "./proxy-limits.js";
 import type { ProxyRequestLimits } from "./proxy-limits.js";
+import { ProxyRedactor } from "./proxy-redact.js";
 import { SseWriter } from "./proxy-sse-writer.js";
 import { proxyRequestSchema, toWireEvent } from "./proxy-wire.js";
 import type { ProxyRequest, ProxyRequestModel } from "./proxy-wire.js";
@@ -199,8 +200,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const { request, model } = await parseRequest(req);
     const apiKey = typeof options.apiKey === "function" ? await options.apiKey(model) : options.apiKey;
     const headerSecrets = secretHeaderValues(model.headers);
-    // The upstream may fall back to these env keys, so they are redacted too.
-    const redact = redactor([apiKey, ...headerSecrets, process.env.OPENAI_API_KEY, process.env.OPENROUTER_API_KEY]);
+    // The upstream may fall back to these env keys, so they are redacted too; so is where the upstream is.
+    const redaction = new ProxyRedactor([apiKey, ...headerSecrets, process.env.OPENAI_API_KEY, process.env.OPENROUTER_API_KEY], [model.baseUrl]);
     // The client may have left while the model and key were being resolved.
     if (res.destroyed) return;
     res.writeHead(200, { ...cors, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
@@ -213,10 +214,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     let cancelled = false;
     let resolveFinished!: () => void;
     const entry: ActiveStream = { shutdown, finished: new Promise<void>((r) => (resolveFinished = r)) };
-    const writer = new SseWriter(res, { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, redact, onOverflow: cancel });
+    const writer = new SseWriter(res, { maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, redact: (text) => redaction.text(text), onOverflow: cancel });
     const fail = (reason: "error" | "aborted", errorMessage: string) => {
       terminal = true;
-      writer.end({ type: "error", reason, errorMessage: redact(errorMessage), usage: emptyUsage() });
+      for (const held of redaction.flushAll()) writer.send(held);
+      writer.end({ type: "error", reason, errorMessage: redaction.errorText(errorMessage), usage: emptyUsage() });
     };
     active.add(entry);
     res.on("close", () => {
@@ -246,10 +248,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         idleTimer.refresh();
         const wire = toWireEvent(event);
         if (!wire || terminal || cancelled) return;
-        if (wire.type === "done" || wire.type === "error") {
-          terminal = true;
-          writer.end(wire);
-        } else writer.send(wire);
+        for (const out of redaction.events(wire)) {
+          if (out.type === "done" || out.type === "error") {
+            terminal = true;
+            writer.end(out);
+          } else writer.send(out);
+        }
       },
       error(error: unknown) {
         if (!terminal && !cancelled) fail("error", `Upstream failed: ${error instanceof Error ? error.message : String(error)}`);

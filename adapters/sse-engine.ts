@@ -7,6 +7,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { defer, Observable, retry, timer } from "rxjs";
+import { redactValues, secretHeaderValues } from "../src/core/redact.js";
 import type { AssistantMessageEvent, Model, StreamOptions } from "../src/core/types.js";
 import { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { type ApiKeySource, backoffDelay, httpFailure, networkFailure, readFailure, StreamFailure } from "./http-errors.js";
@@ -126,6 +127,9 @@ function attempt(protocol: SseProtocol, builder: AssistantMessageBuilder, model:
 async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuilder, model: Model, controller: AbortController, idleMs: number): Promise<void> {
   const { request } = protocol;
   const { url } = request;
+  // What the server echoes of our credentials is redacted before any text is cut to a quote.
+  const secrets = secretHeaderValues(request.headers);
+  const scrub = (text: string) => redactValues(text, secrets);
   const idle = idleMs > 0 ? watchIdle(idleMs, controller) : undefined;
   const idleFailure = () => new StreamFailure(`No data from ${url} for ${idleMs} ms (idleTimeoutMs); gave up waiting.`);
   let grace: ReturnType<typeof setTimeout> | undefined;
@@ -142,7 +146,7 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
       throw new StreamFailure(`${url} answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "nowhere"}; redirects are not followed: set the model's baseUrl to the address that answers.`);
     }
     if (!response.ok) {
-      const text = await response.text().catch(() => "");
+      const text = scrub(await response.text().catch(() => ""));
       throw httpFailure(response.status, response.headers, text, { url, modelId: model.id, keySource: request.keySource });
     }
     if (!response.body) throw new StreamFailure(`The response from ${url} has no body.`);
@@ -151,12 +155,12 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
     if (response.headers.get("content-type")?.includes("application/json")) {
       // A server that ignored `stream: true` answered with one whole body.
       const text = await response.text();
-      if (!decoder.json) throw new StreamFailure(`The response from ${url} is JSON, not an event stream: ${quote(text)}`);
+      if (!decoder.json) throw new StreamFailure(`The response from ${url} is JSON, not an event stream: ${quote(scrub(text))}`);
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
-        throw new StreamFailure(`The response from ${url} is neither an event stream nor JSON: ${quote(text)}`);
+        throw new StreamFailure(`The response from ${url} is neither an event stream nor JSON: ${quote(scrub(text))}`);
       }
       decoder.json(body);
       return decoder.end(false);
@@ -177,10 +181,10 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
         try {
           value = JSON.parse(data);
         } catch {
-          throw new StreamFailure(`The provider sent a chunk that is not JSON: ${quote(data)}`);
+          throw new StreamFailure(`The provider sent a chunk that is not JSON: ${quote(scrub(data))}`);
         }
         // `data: null` or a bare number is valid JSON but no event.
-        if (typeof value !== "object" || value === null) throw new StreamFailure(`The provider sent a chunk that is not a JSON object: ${quote(data)}`);
+        if (typeof value !== "object" || value === null) throw new StreamFailure(`The provider sent a chunk that is not a JSON object: ${quote(scrub(data))}`);
         decoder.event(value, event);
       },
     });

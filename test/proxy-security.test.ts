@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { connect } from "node:net";
+import { createServer } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import fc from "fast-check";
 import { Observable } from "rxjs";
 import { streamProxy } from "../src/proxy.js";
-import { createFauxProvider, fauxModel } from "../src/testing.js";
+import { openAICompatibleModel } from "../src/index.js";
+import { createFauxProvider, fauxModel, type FauxResponse } from "../src/testing.js";
 import type { AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
 import { closeProxies, collect, finalOf, KEY, startProxy, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
+import { startSseServer } from "./helpers/sse-server.js";
 
 const context: Context = { messages: [{ role: "user", content: "hi", timestamp: 1 }] };
 const body = JSON.stringify({ model: { id: fauxModel().id }, context, options: {} });
@@ -435,5 +438,63 @@ describe("cross-site requests", () => {
     expect((await post(off.url, { headers: { ...auth, Origin: "https://evil.example" } })).status).toBe(403);
     expect((await post(off.url, { headers: { ...auth, Origin: `http://${host}` } })).status).toBe(200);
     expect((await post(off.url)).status).toBe(200);
+  });
+});
+
+describe("secrets in pieces, upstream addresses", () => {
+  it("a key split across deltas at any offset never reaches the client, not even reassembled (60 random splits)", async () => {
+    let reply: FauxResponse = { text: "" };
+    const { model } = await startProxy({ upstream: createFauxProvider(() => reply).streamFn });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), fc.integer({ min: 1, max: 12 }), async (before, after, chunkSize) => {
+        reply = { thinking: `think ${KEY}`, text: `${before}${KEY}${after}`, toolCalls: [{ name: "t", arguments: { key: KEY } }], chunkSize };
+        const events = await collect(streamProxy(model, context));
+        const message = finalOf(events);
+        expect(JSON.stringify(events)).not.toContain(KEY.slice(0, 8));
+        expect(message.content).toEqual([
+          { type: "thinking", thinking: "think [redacted]" },
+          { type: "text", text: `${before}[redacted]${after}`.replaceAll(KEY, "[redacted]") },
+          expect.objectContaining({ type: "toolCall", name: "t", arguments: { key: "[redacted]" } }),
+        ]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("the start of a key at the end of a block or an error text is redacted; ordinary text stays", async () => {
+    const replies: FauxResponse[] = [
+      { text: `cut here: ${KEY.slice(0, 12)}`, chunkSize: 5 },
+      { text: "x", error: `bad key ${KEY.slice(0, 20)}…` },
+      { text: "sk-up is fine", chunkSize: 3 },
+    ];
+    const { model } = await startProxy({ upstream: createFauxProvider((_c, i) => replies[i]!).streamFn });
+    expect(finalOf(await collect(streamProxy(model, context))).content).toEqual([{ type: "text", text: "cut here: [redacted]" }]);
+    expect(finalOf(await collect(streamProxy(model, context))).errorMessage).toBe("bad key [redacted]…");
+    expect(finalOf(await collect(streamProxy(model, context))).content).toEqual([{ type: "text", text: "sk-up is fine" }]);
+  });
+
+  it("an upstream error body echoing the key past the 500-character cut is redacted before it is cut, and the upstream URL is not sent", async () => {
+    const body = JSON.stringify({ error: { message: `${"x".repeat(480)} key ${KEY} rejected` } });
+    const upstream = await startSseServer({ status: 400, headers: { "content-type": "application/json" }, chunks: [body] });
+    try {
+      const { model } = await startProxy({ upstream: undefined, models: [openAICompatibleModel({ id: "m", baseUrl: `${upstream.url}/internal/v1` })] });
+      const message = finalOf(await collect(streamProxy(model, context)));
+      expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+      expect(message.errorMessage).toMatch(/^Request rejected \(HTTP 400\) at the upstream: x{480} key \[redacted\] reje…$/);
+      expect(message.errorMessage).not.toContain("127.0.0.1");
+      expect(message.errorMessage).not.toContain("/internal/v1");
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it("a refused connection names neither the upstream host nor a key in its URL", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const { model } = await startProxy({ upstream: undefined, models: [openAICompatibleModel({ id: "m", baseUrl: `http://127.0.0.1:${port}/v1?key=query-secret-123` })] });
+    const message = finalOf(await collect(streamProxy(model, context)));
+    expect(message.errorMessage).toBe("Could not connect to the upstream: connection refused. Is the server running, and is the base URL right?");
   });
 });

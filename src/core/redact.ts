@@ -27,9 +27,17 @@ export function redactHeaders<T>(headers: Record<string, T>): Record<string, T |
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value]));
 }
 
-/** The values of the credential headers in `headers` (to redact them from texts). */
+/**
+ * The values of the credential headers in `headers`, to redact them from
+ * texts; for `Bearer <key>`-style values the bare credential too (a server
+ * echoing the key quotes it without the scheme).
+ */
 export function secretHeaderValues(headers: Record<string, unknown> | undefined): string[] {
-  return Object.entries(headers ?? {}).flatMap(([name, value]) => (isSecretName(name) && typeof value === "string" ? [value] : []));
+  return Object.entries(headers ?? {}).flatMap(([name, value]) => {
+    if (!isSecretName(name) || typeof value !== "string") return [];
+    const credential = /^[A-Za-z][\w-]* (.+)$/.exec(value)?.[1];
+    return credential ? [value, credential] : [value];
+  });
 }
 
 /**
@@ -47,4 +55,13 @@ export function redactCredentials(key: string, value: unknown): unknown {
   if (key === "headers" && typeof value === "object" && value !== null && !Array.isArray(value)) return redactHeaders(value as Record<string, unknown>);
   if (typeof value === "string" && CREDENTIAL_FIELDS.has(key.toLowerCase())) return REDACTED;
   return value;
+}
+
+/** Secrets shorter than this are not searched for in texts: they would mangle ordinary words. */
+export const MIN_SECRET_LENGTH = 6;
+
+/** `text` with every occurrence of each secret (of at least {@link MIN_SECRET_LENGTH} characters) replaced by {@link REDACTED}. */
+export function redactValues(text: string, secrets: readonly string[]): string {
+  for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH && text.includes(secret)) text = text.replaceAll(secret, REDACTED);
+  return text;
 }
