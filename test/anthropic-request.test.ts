@@ -130,3 +130,170 @@ describe("anthropic request: mapping", () => {
     ]);
   });
 });
+
+const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+const assistant = (content: (Message & { role: "assistant" })["content"], from: { api: string; provider: string; model: string }): Message => ({
+  role: "assistant",
+  content,
+  ...from,
+  usage: zero,
+  stopReason: content.some((c) => c.type === "toolCall") ? "toolUse" : "stop",
+  timestamp: 2,
+});
+const result = (toolCallId: string, text: string): Message => ({ role: "toolResult", toolCallId, toolName: "get_weather", content: [{ type: "text", text }], isError: false, timestamp: 3 });
+const claude = { api: "anthropic-messages", provider: "anthropic", model: "claude-sonnet-4-5" };
+
+/** Every cache_control marker in a request body. */
+function cacheMarkers(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(cacheMarkers);
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([key, v]) => (key === "cache_control" ? [v] : cacheMarkers(v)));
+}
+
+describe("anthropic request: reasoning", () => {
+  it("no level and 'off' send no thinking; a level sends its budget inside max_tokens and drops temperature", async () => {
+    const context = { messages: [user("Hi")] };
+    expect((await bodyOf(context, { temperature: 0.5 })).thinking).toBeUndefined();
+    const off = await bodyOf(context, { reasoning: "off", temperature: 0.5 });
+    expect(off.thinking).toBeUndefined();
+    expect(off.temperature).toBe(0.5);
+    const low = await bodyOf(context, { reasoning: "low", temperature: 0.5 });
+    expect(low).toMatchObject({ thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 8192 + 2048 });
+    expect(low.temperature).toBeUndefined();
+    const high = await bodyOf(context, { reasoning: "high", maxTokens: 10_000 });
+    expect(high).toMatchObject({ thinking: { type: "enabled", budget_tokens: 8976 }, max_tokens: 10_000 });
+    // A maxTokens too small for the minimum budget is raised so the answer keeps room.
+    expect(await bodyOf(context, { reasoning: "minimal", maxTokens: 500 })).toMatchObject({ thinking: { budget_tokens: 1024 }, max_tokens: 2048 });
+  });
+
+  it("Claude 4.6 and later think adaptively with an effort; a model marked reasoning: false gets none", async () => {
+    const opus = anthropicModel("claude-opus-4-6", { baseUrl: server.url });
+    expect(await bodyOf({ messages: [user("Hi")] }, { reasoning: "medium" }, opus)).toMatchObject({ thinking: { type: "adaptive" }, output_config: { effort: "medium" }, max_tokens: 8192 });
+    const dated = anthropicModel("claude-sonnet-4-20250514", { baseUrl: server.url });
+    expect((await bodyOf({ messages: [user("Hi")] }, { reasoning: "medium" }, dated)).thinking).toEqual({ type: "enabled", budget_tokens: 8192 });
+    const plain = anthropicModel("claude-3-5-haiku-latest", { baseUrl: server.url, reasoning: false });
+    expect((await bodyOf({ messages: [user("Hi")] }, { reasoning: "high" }, plain)).thinking).toBeUndefined();
+  });
+});
+
+describe("anthropic request: prompt caching", () => {
+  const context: Context = {
+    systemPrompt: "Be brief.",
+    tools: [weatherTool, { ...weatherTool, name: "get_time" }],
+    messages: [user("Weather?"), assistant([{ type: "toolCall", id: "toolu_1", name: "get_weather", arguments: { city: "Oslo" } }], claude), result("toolu_1", "3°C")],
+  };
+
+  it('default "short": ephemeral breakpoints on the system prompt, the last tool and the last user message', async () => {
+    const body = await bodyOf(context);
+    const ephemeral = { type: "ephemeral" };
+    expect(body.system).toEqual([{ type: "text", text: "Be brief.", cache_control: ephemeral }]);
+    const tools = body.tools as Record<string, unknown>[];
+    expect(tools[0]!.cache_control).toBeUndefined();
+    expect(tools[1]!.cache_control).toEqual(ephemeral);
+    expect(body.messages.at(-1)!.content.at(-1)).toEqual({ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "3°C" }], cache_control: ephemeral });
+    expect(cacheMarkers(body)).toHaveLength(3);
+  });
+
+  it('"long" uses the 1-hour TTL; "none" sends no marker', async () => {
+    expect(cacheMarkers(await bodyOf(context, { cacheRetention: "long" }))).toEqual([{ type: "ephemeral", ttl: "1h" }, { type: "ephemeral", ttl: "1h" }, { type: "ephemeral", ttl: "1h" }]);
+    expect(cacheMarkers(await bodyOf(context, { cacheRetention: "none" }))).toEqual([]);
+  });
+
+  it("a long transcript still has at most 4 markers", async () => {
+    const messages: Message[] = [];
+    for (let i = 0; i < 30; i++) {
+      messages.push(user(`q${i}`), assistant([{ type: "toolCall", id: `toolu_${i}`, name: "get_weather", arguments: {} }], claude), result(`toolu_${i}`, `r${i}`));
+    }
+    expect(cacheMarkers(await bodyOf({ ...context, messages })).length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("anthropic request: continuation", () => {
+  it("this model's thinking goes back signed (redacted too), before its tool calls", async () => {
+    const body = await bodyOf({
+      messages: [
+        user("Weather?"),
+        assistant(
+          [
+            { type: "thinking", thinking: "The user wants weather.", signature: "sig-1" },
+            { type: "thinking", thinking: "", signature: "opaque", redacted: true },
+            { type: "toolCall", id: "toolu_1", name: "get_weather", arguments: { city: "Oslo" } },
+          ],
+          claude,
+        ),
+        result("toolu_1", "3°C"),
+      ],
+    });
+    expect(body.messages[1]!.content).toEqual([
+      { type: "thinking", thinking: "The user wants weather.", signature: "sig-1" },
+      { type: "redacted_thinking", data: "opaque" },
+      { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } },
+    ]);
+  });
+
+  it("an OpenAI-made transcript: foreign thinking becomes text, foreign signatures and redacted thinking are dropped, tool-call ids made valid and their results remapped alike", async () => {
+    const longId = `call_${"x".repeat(70)}|fc_0123`;
+    const openai = { api: "openai-responses", provider: "openai", model: "gpt-5" };
+    const body = await bodyOf(
+      {
+        messages: [
+          user("Weather in Oslo and Rome?"),
+          assistant(
+            [
+              { type: "thinking", thinking: "Two cities.", signature: "gAAAA-encrypted" },
+              { type: "thinking", thinking: "", signature: "enc", redacted: true },
+              { type: "text", text: "Checking both." },
+              { type: "toolCall", id: longId, name: "get_weather", arguments: { city: "Oslo" }, signature: "fc_0123" },
+              { type: "toolCall", id: "call.2", name: "get_weather", arguments: { city: "Rome" } },
+            ],
+            openai,
+          ),
+          result(longId, "3°C"),
+          result("call.2", "21°C"),
+          assistant([{ type: "text", text: "Oslo 3°C, Rome 21°C." }], openai),
+          user("And tomorrow?"),
+        ],
+      },
+      { cacheRetention: "none" },
+    );
+    const [, asked, answered] = body.messages;
+    const ids = asked!.content.filter((b) => b.type === "tool_use").map((b) => b.id as string);
+    for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+    expect(new Set(ids).size).toBe(2);
+    expect(asked!.content).toEqual([
+      { type: "text", text: "Two cities." },
+      { type: "text", text: "Checking both." },
+      { type: "tool_use", id: ids[0], name: "get_weather", input: { city: "Oslo" } },
+      { type: "tool_use", id: ids[1], name: "get_weather", input: { city: "Rome" } },
+    ]);
+    expect(answered!.content.map((b) => b.tool_use_id)).toEqual(ids);
+    expect(JSON.stringify(body)).not.toContain("gAAAA-encrypted");
+    expect(body.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+  });
+
+  it("the same transcript from another Claude model sends no signatures (they only verify where they were made)", async () => {
+    const body = await bodyOf({
+      messages: [user("Hi"), assistant([{ type: "thinking", thinking: "Greeting.", signature: "sig-haiku" }, { type: "text", text: "Hello!" }], { ...claude, model: "claude-haiku-4-5" }), user("Again")],
+    });
+    expect(body.messages[1]!.content).toEqual([{ type: "text", text: "Greeting." }, { type: "text", text: "Hello!" }]);
+  });
+});
+
+describe("anthropic request: structured output", () => {
+  const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "object", properties: { t: { type: "number" } } } } }, required: ["city"] };
+  const strict = { type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "object", properties: { t: { type: "number" } }, additionalProperties: false } } }, required: ["city"], additionalProperties: false };
+
+  it("output goes as output_config.format json_schema, objects closed; without tools", async () => {
+    const body = await bodyOf({ messages: [user("Forecast as JSON")] }, { output: { schema } });
+    expect(body.output_config).toEqual({ format: { type: "json_schema", schema: strict } });
+    expect(body.tools).toBeUndefined();
+  });
+
+  it("with tools and thinking: the tools stay callable, the format and the effort share output_config", async () => {
+    const opus = anthropicModel("claude-opus-4-6", { baseUrl: server.url });
+    const body = await bodyOf({ messages: [user("Forecast as JSON")], tools: [weatherTool] }, { output: { schema }, reasoning: "high" }, opus);
+    expect(body.output_config).toEqual({ effort: "high", format: { type: "json_schema", schema: strict } });
+    expect(body.tool_choice).toBeUndefined();
+    expect((body.tools as unknown[]).length).toBe(1);
+  });
+});
