@@ -24,6 +24,8 @@ export type FauxServerOptions = {
   /** Default characters per chunk for replies that do not set `chunkSize` (default 4). */
   chunkSize?: number;
   host?: "127.0.0.1";
+  /** Largest request body read (default 16 MiB); a larger one gets 413 and its connection closed. */
+  maxBodyBytes?: number;
 };
 
 /** How one streamed response ended: fully written, or cut short because the client went away. */
@@ -65,6 +67,7 @@ export async function startFauxServer(options: FauxServerOptions = {}): Promise<
   const cursor = options.script ? scriptCursor(options.script) : undefined;
   const requests: unknown[] = [];
   const streams: FauxServerStream[] = [];
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   let toolCallCount = 0;
   let model: Model;
 
@@ -88,8 +91,13 @@ export async function startFauxServer(options: FauxServerOptions = {}): Promise<
     if (req.method !== "POST") return sendError(res, 405, "Use POST for /v1/chat/completions.", "invalid_request_error");
     let body: Record<string, unknown>;
     let context: Context;
+    const text = await readBody(req, maxBodyBytes);
+    if (text === undefined) {
+      res.setHeader("connection", "close");
+      return sendError(res, 413, `Request body exceeds the faux server's limit of ${maxBodyBytes} bytes (maxBodyBytes).`, "invalid_request_error");
+    }
     try {
-      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      body = JSON.parse(text) as Record<string, unknown>;
       requests.push(body);
       context = openAIRequestToContext(body);
     } catch (error) {
@@ -267,10 +275,20 @@ function stepDelta(step: FauxStep): Record<string, unknown> {
   return { tool_calls: [call] };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The body as text, or undefined once it passes `maxBytes` (the rest is not read). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  if (Number(req.headers["content-length"]) > maxBytes) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off("data", onData).pause();
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });

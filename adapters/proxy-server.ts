@@ -70,7 +70,14 @@ export type ProxyServerOptions = {
 export type ProxyServer = {
   /** The node HTTP server. */
   readonly server: Server;
-  /** The request listener, to mount in another node server. */
+  /**
+   * The request listener, to mount in another node server. Every per-request
+   * check comes along (auth, origin, body size and `bodyTimeoutMs`, limits,
+   * stream caps, upstream timeouts). `headersTimeoutMs` cannot: headers are
+   * read before any listener runs, so the host server's own `headersTimeout`
+   * applies (Node's default is 60 s). Create it with
+   * `{ headersTimeout: 10_000, requestTimeout: 45_000 }` (or your values) to keep the bound.
+   */
   readonly handler: RequestListener;
   /** Streams in flight. */
   readonly activeStreams: number;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { connect } from "node:net";
 import { createParser } from "eventsource-parser";
 import { startFauxServer } from "../src/testing.js";
 import type { FauxServer, FauxServerOptions } from "../src/testing.js";
@@ -226,5 +227,39 @@ describe("startFauxServer", () => {
     expect(count()).toBe(before);
     // No server socket, client socket or writer timer left behind.
     expect(process.getActiveResourcesInfo().sort()).toEqual(resourcesBefore);
+  });
+});
+
+describe("startFauxServer body limit", () => {
+  /** Sends raw bytes and resolves with everything the server sent until it closed the connection. */
+  function raw(server: FauxServer, head: string, body: AsyncIterable<string> | string): Promise<string> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", async () => {
+        socket.write(head);
+        for await (const piece of typeof body === "string" ? [body] : body) if (!socket.destroyed) socket.write(piece);
+      });
+      let received = "";
+      socket.on("data", (d) => (received += d.toString()));
+      socket.on("close", () => resolve(received));
+      socket.on("error", (error) => (received ? resolve(received) : reject(error)));
+    });
+  }
+
+  it("refuses a body over maxBodyBytes with 413 (declared or chunked) instead of buffering it, and keeps serving", async () => {
+    const server = await start({ script: () => ({ text: "ok" }), maxBodyBytes: 64 * 1024 });
+    const declared = await raw(server, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n`, "{");
+    expect(declared).toMatch(/^HTTP\/1\.1 413 /);
+    expect(declared).toContain("Request body exceeds the faux server's limit of 65536 bytes (maxBodyBytes).");
+    // 1,000 chunks of 16 KiB without a Content-Length (never finished): refused at 64 KiB, the connection closed.
+    async function* endless() {
+      for (let i = 0; i < 1000; i++) yield `4000\r\n${"x".repeat(0x4000)}\r\n`;
+    }
+    const chunked = await raw(server, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, endless());
+    expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
+    expect(server.requests).toHaveLength(0);
+    const ok = await post(server, userAsks("hi"));
+    expect(ok.status).toBe(200);
+    await ok.text();
   });
 });

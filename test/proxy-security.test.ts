@@ -498,3 +498,24 @@ describe("secrets in pieces, upstream addresses", () => {
     expect(message.errorMessage).toBe("Could not connect to the upstream: connection refused. Is the server running, and is the base URL right?");
   });
 });
+
+describe("proxy.handler mounted in another server", () => {
+  it("keeps the body limits and timeouts; the header timeout is the host server's, set as the handler's TSDoc says", async () => {
+    const { createProxyServer } = await import("../src/proxy.js");
+    const proxy = createProxyServer({ authToken: TOKEN, apiKey: KEY, models: [fauxModel()], upstream: createFauxProvider(() => ({ text: "ok" })).streamFn, bodyTimeoutMs: 150, maxBodyBytes: 1024 });
+    const host = createServer({ headersTimeout: 150, requestTimeout: 2000, connectionsCheckingInterval: 50 }, (req, res) => (req.url?.startsWith("/api/") ? proxy.handler(req, res) : res.writeHead(404).end()));
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+    try {
+      expect(await raw(url, "POST /api/stream HTTP/1.1\r\nHost: x\r\n")).toMatch(/^HTTP\/1\.1 408 /);
+      const slowBody = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+      expect(slowBody).toContain("Request body did not arrive within 150 ms.");
+      expect((await post(url, { body: "x".repeat(4096) })).status).toBe(413);
+      expect((await post(url)).text).toContain('"type":"done"');
+    } finally {
+      await proxy.close();
+      host.closeAllConnections();
+      await new Promise((resolve) => host.close(resolve));
+    }
+  });
+});
