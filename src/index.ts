@@ -97,3 +97,8 @@ export type { PersistableAgent, PersistedAgent, PersistedStreamOptions, RestoreA
 export { createMemoryStore, sessionConflict } from "./session-store.js";
 export type { SessionRecord, SessionStore, StoredSession } from "./session-store.js";
 export { createFileStore } from "./file-store.js";
+export { remoteAgent } from "./remote-agent.js";
+export type { RemoteAgent, RemoteAgentOptions, RemotePromptInput } from "./remote-agent.js";
+export { remoteAgentLogic } from "./remote-agent-logic.js";
+export type { RemoteAgentContext, RemoteAgentEvent, RemoteAgentSnapshot, RemoteCanEvent, RemoteConnection, RemoteFrame } from "./remote-agent-logic.js";
+export type { RemoteCan, RemoteCommand } from "./agent-wire.js";

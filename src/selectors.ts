@@ -7,8 +7,12 @@
 import type { AgentContext, PendingToolCall } from "../machines/agent.machine.js";
 import type { AgentMessage, Usage } from "./core/types.js";
 
-/** What the selectors read: the snapshot of `agent.actor` or of an `agentLogic` actor. */
-export type AgentSnapshotLike = { context: AgentContext; value: unknown; hasTag(tag: string): boolean };
+/** What the selectors read: the snapshot of `agent.actor`, of an `agentLogic` actor or of a `remoteAgent`'s actor. */
+export type AgentSnapshotLike = {
+  context: Pick<AgentContext, "messages" | "streamMessage" | "pendingToolCalls" | "usage" | "error">;
+  value: unknown;
+  hasTag(tag: string): boolean;
+};
 
 /** The agent machine's top-level states. */
 export type AgentStateName = "idle" | "streaming" | "executingTools" | "turnEnd" | "done";

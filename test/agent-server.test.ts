@@ -77,7 +77,7 @@ const events = (sessionId: string, lastEventId?: string, signal?: AbortSignal) =
 describe("agentRequestHandler over node:http (loopback)", () => {
   it("streams a snapshot, then every event of a tool run, and converges on the server's transcript", async () => {
     const stream = frameReader(await events("tool-1"));
-    const [first] = await stream.until(() => true);
+    const [first] = await stream.until((f) => f.event !== undefined);
     expect(first!.event).toBe("snapshot");
     expect(first!.data).toMatchObject({ value: "idle", messages: [], streamMessage: null, can: { prompt: true, abort: false } });
     const accepted = await post("tool-1/prompt", { content: "What is 2 + 3?" });
@@ -142,7 +142,7 @@ describe("agentRequestHandler over node:http (loopback)", () => {
     await resumed.close();
     // An id of another epoch (a restarted server) or out of the ring: start over from a snapshot.
     const stale = frameReader(await events("approval-2", "oldepoch-3"));
-    const [snapshot] = await stale.until(() => true);
+    const [snapshot] = await stale.until((f) => f.event !== undefined);
     expect(snapshot!.event).toBe("snapshot");
     expect(snapshot!.data.messages).toHaveLength(4);
     const [snapshotEpoch, snapshotSeq] = snapshot!.id!.split("-");
@@ -153,7 +153,7 @@ describe("agentRequestHandler over node:http (loopback)", () => {
 
   it("sends heartbeats on an idle stream", async () => {
     const stream = frameReader(await events("tool-heartbeat"));
-    const frames = await stream.until((f) => f.comment !== undefined);
+    const frames = await stream.until((f) => f.comment === "ping");
     expect(frames.at(-1)!.comment).toBe("ping");
     await stream.close();
   });

@@ -16,7 +16,9 @@ export type AgentErrorCode =
   | "invalid-input"
   | "unknown-tool-call"
   | "session-conflict"
-  | "invalid-output";
+  | "invalid-output"
+  /** A remote agent's server could not be reached or failed (see `remoteAgent`). */
+  | "remote-failed";
 
 /**
  * Thrown when the API is misused; `message` names the bad value and the fix.

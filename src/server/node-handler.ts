@@ -19,6 +19,7 @@ export type NodeRequestLike = AsyncIterable<Uint8Array> & {
 /** The parts of `http.ServerResponse` the bridge writes. */
 export type NodeResponseLike = {
   writeHead(status: number, headers: Record<string, string | string[]>): unknown;
+  flushHeaders?(): void;
   write(chunk: Uint8Array): boolean;
   end(): unknown;
   once(event: "drain" | "close", listener: () => void): unknown;
@@ -65,6 +66,8 @@ async function serve(handle: (request: Request) => Promise<Response>, req: NodeR
     out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
   res.writeHead(response.status, out);
+  // A stream may say nothing for a while (a resume with nothing missed): the client should have its headers now.
+  res.flushHeaders?.();
   if (!response.body) {
     res.end();
     return;

@@ -89,6 +89,8 @@ export function sseStream(options: SseStreamOptions): ReadableStream<Uint8Array>
     {
       start(c) {
         controller = c;
+        // Something to send at once, so every runtime starts the response even when nothing was missed.
+        controller.enqueue(encoder.encode(": connected\n\n"));
         for (const frame of options.initial) send(frame);
         const stopListening = options.listen(send);
         const heartbeat = setInterval(() => {
