@@ -6,6 +6,7 @@
  * usage chunks and `[DONE]`.
  */
 import type { AssistantMessage, Model, StreamFn } from "../../src/index.js";
+import { RECORDED_ANTHROPIC } from "./recorded-anthropic.js";
 import { RECORDED_GOOGLE } from "./recorded-google.js";
 
 /**
@@ -114,4 +115,5 @@ export const RECORDED_STREAMS: RecordedStream[] = [
     },
   },
   ...RECORDED_GOOGLE,
+  ...RECORDED_ANTHROPIC,
 ];
