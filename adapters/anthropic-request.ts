@@ -110,7 +110,7 @@ function thinksAdaptively(modelId: string): boolean {
   return major > 4 || (major === 4 && Number(match[2] ?? 0) >= 6);
 }
 
-/** Anthropic's JSON-schema output needs `additionalProperties: false` on every object; the rest goes as given. */
+/** Anthropic's JSON-schema output needs `additionalProperties: false` on every object and no `$schema`; the rest goes as given. */
 function strictObjects(schema: JSONSchema): JSONSchema {
   const visit = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(visit);
@@ -126,5 +126,6 @@ function strictObjects(schema: JSONSchema): JSONSchema {
     if (out.type === "object" && out.additionalProperties === undefined) out.additionalProperties = false;
     return out;
   };
-  return visit(schema) as JSONSchema;
+  const { $schema: _dialect, ...strict } = visit(schema) as JSONSchema;
+  return strict;
 }

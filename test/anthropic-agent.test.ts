@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { Agent, anthropicModel, assistantText, defineTool, textResult, type Message } from "../src/index.js";
 import { anthropicSse, messageEnd, messageStart, textBlock, thinkingBlock, toolUseBlock } from "./helpers/anthropic-events.js";
 import { type SseServer, startSseServer } from "./helpers/sse-server.js";
@@ -144,5 +145,25 @@ describe("the agent on Anthropic (default stream function, loopback server)", ()
       expect(body.output_config).toEqual({ format: { type: "json_schema", schema: { ...schema, additionalProperties: false } } });
       expect(body.tools.map((t) => t.name)).toEqual(["get_weather"]);
     }
+  });
+
+  it("promptObject with tools: an invalid answer goes back for correction, the corrected JSON is the typed result", async () => {
+    server = await startSseServer([
+      { chunks: [anthropicSse(messageStart(), ...toolUseBlock(0, "toolu_1", "get_weather", '{"city":"Oslo"}'), ...messageEnd("tool_use"))] },
+      { chunks: [anthropicSse(messageStart(), ...textBlock(0, '{"city":"Oslo","celsius":"21"}'), ...messageEnd("end_turn"))] },
+      { chunks: [anthropicSse(messageStart(), ...textBlock(0, '{"city":"Oslo","celsius":21}'), ...messageEnd("end_turn"))] },
+    ]);
+    const agent = new Agent({ model: anthropicModel("claude-sonnet-4-5", { baseUrl: server.url }), streamOptions: { apiKey: "k" }, tools: [weather] });
+    const forecast = await agent.promptObject("Oslo weather as JSON", z.object({ city: z.string(), celsius: z.number() }));
+    expect(forecast).toEqual({ city: "Oslo", celsius: 21 });
+    expect(server.requests).toHaveLength(3);
+    const third = server.requests[2]!.json() as Body & { output_config: { format: { type: string; schema: Record<string, unknown> } } };
+    expect(third.output_config.format.type).toBe("json_schema");
+    expect(third.output_config.format.schema).toMatchObject({ type: "object", required: ["city", "celsius"], additionalProperties: false });
+    expect(third.output_config.format.schema.$schema).toBeUndefined();
+    // The correction is a user message after the invalid answer.
+    expect(third.messages.at(-2)!.role).toBe("assistant");
+    expect(third.messages.at(-1)).toMatchObject({ role: "user", content: [{ type: "text" }] });
+    expectValidTranscript(agent.state.messages);
   });
 });
