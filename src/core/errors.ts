@@ -18,7 +18,9 @@ export type AgentErrorCode =
   | "session-conflict"
   | "invalid-output"
   /** A remote agent's server could not be reached or failed (see `remoteAgent`). */
-  | "remote-failed";
+  | "remote-failed"
+  /** An MCP server could not be started or reached (see `connectMcpServer`). */
+  | "mcp-server-failed";
 
 /**
  * Thrown when the API is misused; `message` names the bad value and the fix.
