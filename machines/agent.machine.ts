@@ -10,6 +10,7 @@
  * snapshot handed out never changes under its reader.
  */
 import { assign, enqueueActions, fromPromise, not, setup, type ActorRefFrom } from "xstate";
+import { endedMessage } from "../src/core/message-checks.js";
 import { syntheticAssistantMessage, toolResultMessage, zeroUsage } from "../src/core/messages.js";
 import type { AgentEvent, AgentMessage, AgentToolResult, AssistantMessageEvent, ToolResultMessage } from "../src/core/types.js";
 import { actorNow, stamped } from "./actor-clock.js";
@@ -26,7 +27,8 @@ import { answerOpenCalls, CLOSE_TEXTS } from "./close-run.js";
 import { announceResults, appendMessage, draftOf, type Emit } from "./draft.js";
 import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
 import { toolCallMachine } from "./tool-call.machine.js";
-import { emitAll } from "./xstate-internals.js";
+import { recoverFailedStep } from "./recover-step.js";
+import { emitAll, withTransition } from "./xstate-internals.js";
 
 export { settingsOf } from "./agent-context.js";
 export type {
@@ -46,8 +48,8 @@ function collector(): { emitted: AgentEvent[]; emit: Emit } {
   return { emitted, emit: (event) => emitted.push(event) };
 }
 
-/** The agent loop; see the module comment. */
-export const agentMachine = setup({
+/** The agent loop as XState defines it; {@link agentMachine} adds recovery from a failing step. */
+const loopMachine = setup({
   types: {
     context: {} as AgentContext,
     events: {} as AgentMachineEvent,
@@ -206,7 +208,7 @@ export const agentMachine = setup({
       const stopReason: "aborted" | "error" = params.cause === "aborted" ? "aborted" : "error";
       const partial = context.streamMessage;
       const message = partial
-        ? { ...partial, stopReason, errorMessage: reason }
+        ? endedMessage(partial, context.model, stopReason, reason)
         : stamped(syntheticAssistantMessage(context.model, stopReason, reason), actorNow(self));
       const draft = draftOf(context);
       const { emitted, emit } = collector();
@@ -466,6 +468,12 @@ export const agentMachine = setup({
     },
   },
 });
+
+/**
+ * The agent loop; see the module comment. A step that throws closes the run
+ * with an error and leaves the actor idle (see recover-step.ts).
+ */
+export const agentMachine = withTransition(loopMachine, { recover: recoverFailedStep });
 
 /** A running agent machine. */
 export type AgentActor = ActorRefFrom<typeof agentMachine>;

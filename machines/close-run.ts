@@ -5,6 +5,7 @@
  * tool call gets exactly one result and the streaming message is ended, with
  * the words of one table. Works on a step's draft (see agent-run.ts).
  */
+import { endedMessage } from "../src/core/message-checks.js";
 import { syntheticAssistantMessage, toolCallsOf, toolResultMessage } from "../src/core/messages.js";
 import { textResult } from "../src/core/tools.js";
 import type { AgentToolResult, AssistantMessage } from "../src/core/types.js";
@@ -95,17 +96,19 @@ export type ClosedRun = { streamEnded: boolean; answeredToolCallIds: string[] };
 
 /**
  * Closes the run in flight at once, as if it had been aborted with `cause`:
- * the streaming message is ended (kept, stopReason "aborted"), every open
+ * the streaming message is ended (kept, stopReason "aborted", or "error" for that cause), every open
  * tool call is answered, and a closing assistant message is added when the
  * run has none (not for "interrupted": such a transcript is continued).
  * Emits what a live run would have; the caller emits `agent_end`.
+ * `reason` replaces the table's closing text.
  */
-export function closeRun(draft: AgentContext, cause: CloseCause, emit: Emit, now: () => number): ClosedRun {
-  const text = CLOSE_TEXTS[cause].run;
+export function closeRun(draft: AgentContext, cause: CloseCause, emit: Emit, now: () => number, reason = CLOSE_TEXTS[cause].run): ClosedRun {
+  const text = reason;
+  const stopReason = cause === "error" ? "error" : "aborted";
   let ended: AssistantMessage | null = null;
   const partial = draft.streamMessage;
   if (partial) {
-    ended = { ...partial, stopReason: "aborted", errorMessage: text };
+    ended = endedMessage(partial, draft.model, stopReason, text);
     appendMessage(draft, ended);
     emit({ type: "message_end", message: ended }); // message_start went out with the first delta
     closeFailedMessage(draft, ended, cause, emit, now);
@@ -113,7 +116,7 @@ export function closeRun(draft: AgentContext, cause: CloseCause, emit: Emit, now
   }
   const answeredToolCallIds = ended ? toolCallsOf(ended).map((call) => call.id) : answerOpenCalls(draft, cause, emit, now, { running: true });
   if (!ended && cause !== "interrupted") {
-    const closing = stamped(syntheticAssistantMessage(draft.model, "aborted", text), now());
+    const closing = stamped(syntheticAssistantMessage(draft.model, stopReason, text), now());
     appendMessage(draft, closing);
     emit({ type: "message_start", message: closing });
     emit({ type: "message_end", message: closing });

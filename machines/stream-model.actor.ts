@@ -5,9 +5,11 @@
  * actor lives exactly as long as the `streaming` state: stopping it
  * unsubscribes, which aborts the signal and cancels the request.
  */
-import { Observable, from, map, switchMap } from "rxjs";
+import { Observable, defer, from, map, switchMap } from "rxjs";
 import { fromEventObservable } from "xstate";
 import { batchSynchronous } from "./batch-synchronous.js";
+import { checkedStream, streamOf } from "./checked-stream.js";
+import { describeValue } from "../src/core/message-checks.js";
 import { defaultConvertToLlm } from "../src/core/messages.js";
 import { toolSpec } from "../src/core/tools.js";
 import type {
@@ -35,28 +37,34 @@ export type StreamModelInput = {
 /** A batch of stream events delivered to the agent machine in one step. */
 export type ModelEventsEvent = { type: "model.events"; events: AssistantMessageEvent[] };
 
-/** Names the hook in errors so a person knows where to look. */
-async function callHook<T>(name: string, call: () => T | Promise<T>): Promise<T> {
+/** Names the hook in errors so a person knows where to look; `expected` checks what it returned. */
+async function callHook<T>(name: string, call: () => T | Promise<T>, expected: { test(value: unknown): boolean; what: string }): Promise<T> {
+  let value: T;
   try {
-    return await call();
+    value = await call();
   } catch (error) {
     throw new Error(`${name} hook threw: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (!expected.test(value)) throw new Error(`${name} hook returned ${describeValue(value)}; it must return ${expected.what}`);
+  return value;
 }
+
+const MESSAGES = { test: Array.isArray, what: "an array of messages" };
+const API_KEY = { test: (value: unknown) => value === undefined || typeof value === "string", what: "a string or undefined" };
 
 async function prepareRequest(input: StreamModelInput, signal: AbortSignal): Promise<{ context: Context; options: StreamOptions }> {
   const { hooks, model } = input;
   let messages = input.messages;
   if (hooks.transformContext) {
     const transform = hooks.transformContext;
-    messages = await callHook("transformContext", () => transform(messages.slice(), signal));
+    messages = await callHook("transformContext", () => transform(messages.slice(), signal), MESSAGES);
   }
   const llmMessages = hooks.convertToLlm
-    ? await callHook("convertToLlm", () => hooks.convertToLlm!(messages))
+    ? await callHook("convertToLlm", () => hooks.convertToLlm!(messages), MESSAGES)
     : defaultConvertToLlm(messages);
   let apiKey = input.streamOptions.apiKey;
   if (apiKey === undefined && hooks.getApiKey) {
-    apiKey = await callHook("getApiKey", () => hooks.getApiKey!(model.provider));
+    apiKey = await callHook("getApiKey", () => hooks.getApiKey!(model.provider), API_KEY);
   }
   const context: Context = { messages: llmMessages };
   if (input.systemPrompt) context.systemPrompt = input.systemPrompt;
@@ -73,7 +81,8 @@ export const streamModelActor = fromEventObservable<ModelEventsEvent, StreamMode
       const controller = new AbortController();
       const subscription = from(prepareRequest(input, controller.signal))
         .pipe(
-          switchMap(({ context, options }) => input.streamFn(input.model, context, options)),
+          // Whatever the stream function emits, the machine gets well-formed events (see checked-stream.ts).
+          switchMap(({ context, options }) => defer(() => streamOf(input.streamFn(input.model, context, options))).pipe(checkedStream(input.model))),
           batchSynchronous(),
           map((events): ModelEventsEvent => ({ type: "model.events", events })),
         )

@@ -5,6 +5,7 @@
  * which is what keeps every tool call of a transcript answered.
  */
 import { assign, fromPromise, sendParent, setup } from "xstate";
+import { checkAfterToolCall, checkBeforeToolCall, checkToolResult, toolOutcome } from "../src/core/tool-result-checks.js";
 import { textResult, validateToolArguments } from "../src/core/tools.js";
 import type { AgentHooks, AgentMessage, AgentTool, AgentToolResult, ToolCall } from "../src/core/types.js";
 
@@ -75,12 +76,10 @@ async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Prepa
       const hookError = `beforeToolCall hook threw: ${errorText(error)}`;
       return { kind: "answer", isError: true, result: textResult(hookError), hookError };
     }
-    if (decision && "block" in decision && decision.block) {
-      return { kind: "answer", isError: true, result: textResult(decision.reason || "Tool call was blocked.") };
-    }
-    if (decision && "result" in decision) {
-      return { kind: "answer", isError: decision.isError ?? false, result: decision.result };
-    }
+    const checked = checkBeforeToolCall(decision);
+    if (checked.kind === "block") return { kind: "answer", isError: true, result: textResult(checked.reason) };
+    if (checked.kind === "answer") return { kind: "answer", isError: checked.isError, result: checked.result };
+    if (checked.kind === "invalid") return { kind: "answer", isError: true, result: textResult(checked.problem), hookError: checked.problem };
   }
   const rule = tool.requiresApproval;
   let needsApproval = false;
@@ -93,6 +92,12 @@ async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Prepa
 }
 
 type Finished = { result: AgentToolResult; isError: boolean; hookError?: string };
+
+/** A tool's `onUpdate`: a malformed progress report is dropped (it is not part of the transcript, but UIs read it). */
+function reportProgress(self: { send(event: ToolCallEvent): void }, partial: unknown): void {
+  const checked = checkToolResult(partial, "partial");
+  if (checked.ok) self.send({ type: "update", partialResult: checked.value });
+}
 
 async function finish(context: ToolCallContext): Promise<Finished> {
   const { afterToolCall } = context.hooks;
@@ -107,12 +112,11 @@ async function finish(context: ToolCallContext): Promise<Finished> {
       isError: context.isError,
       messages: context.messages,
     });
-    if (!patch) return own;
-    const result = { ...context.result };
-    if (patch.content !== undefined) result.content = patch.content;
-    if (patch.details !== undefined) result.details = patch.details;
-    if (patch.terminate !== undefined) result.terminate = patch.terminate;
-    return { result, isError: patch.isError ?? context.isError };
+    const checked = checkAfterToolCall(patch);
+    if (!checked.ok) return { result: textResult(checked.problem), isError: true, hookError: checked.problem };
+    const { isError, ...fields } = checked.patch;
+    if (isError === undefined && Object.keys(fields).length === 0) return own;
+    return { result: { ...context.result, ...fields }, isError: isError ?? context.isError };
   } catch (error) {
     const hookError = `afterToolCall hook threw: ${errorText(error)}`;
     return { result: textResult(hookError), isError: true, hookError };
@@ -128,24 +132,18 @@ export const toolCallMachine = setup({
   },
   actors: {
     prepare: fromPromise<Preparation, ToolCallInput>(({ input, signal }) => prepare(input, signal)),
-    execute: fromPromise<AgentToolResult, { context: ToolCallContext; onUpdate: (r: AgentToolResult) => void }>(
-      ({ input, signal }) => {
-        const { tool, toolCall, args } = input.context;
-        return tool!.execute(toolCall.id, args, signal, input.onUpdate);
-      },
-    ),
+    // The tool's answer is checked here, before it can reach the transcript (see tool-result-checks.ts).
+    execute: fromPromise<Finished, { context: ToolCallContext; onUpdate: (r: AgentToolResult) => void }>(async ({ input, signal }) => {
+      const { tool, toolCall, args } = input.context;
+      return toolOutcome(tool!.name, await tool!.execute(toolCall.id, args, signal, input.onUpdate));
+    }),
     finish: fromPromise<Finished, ToolCallContext>(({ input }) => finish(input)),
   },
   actions: {
     applyPreparation: assign((_, prep: Preparation) =>
       prep.kind === "run" ? { args: prep.args } : { result: prep.result, isError: prep.isError, hookError: prep.hookError },
     ),
-    // A returned result's own `isError` becomes the call's flag; it is not kept in the result.
-    storeResult: assign((_, params: { result: AgentToolResult }) => {
-      if (params.result?.isError === undefined) return { result: params.result, isError: false };
-      const { isError, ...result } = params.result;
-      return { result, isError: isError === true };
-    }),
+    storeResult: assign((_, params: Finished) => ({ result: params.result, isError: params.isError })),
     storeThrow: assign((_, params: { error: unknown }) => ({ result: textResult(errorText(params.error)), isError: true })),
     storeRejection: assign(({ context }, params: { reason?: string }) => ({
       result: textResult(`The user rejected this call of "${context.toolCall.name}"${params.reason ? `: ${params.reason}` : "."}`),
@@ -217,8 +215,8 @@ export const toolCallMachine = setup({
       entry: "reportRunning",
       invoke: {
         src: "execute",
-        input: ({ context, self }) => ({ context, onUpdate: (partialResult) => self.send({ type: "update", partialResult }) }),
-        onDone: { actions: { type: "storeResult", params: ({ event }) => ({ result: event.output }) }, target: "finishing" },
+        input: ({ context, self }) => ({ context, onUpdate: (partial) => reportProgress(self, partial) }),
+        onDone: { actions: { type: "storeResult", params: ({ event }) => event.output }, target: "finishing" },
         onError: { actions: { type: "storeThrow", params: ({ event }) => ({ error: event.error }) }, target: "finishing" },
       },
       on: { update: { actions: { type: "reportUpdate", params: ({ event }) => ({ partialResult: event.partialResult }) } } },

@@ -11,7 +11,10 @@
  *   the one walk the mermaid diagram and the run viewer's chart both draw from;
  * - `withTransition`: a machine whose `transition` runs a hook first (agentLogic
  *   uses it to close a run when its actor is stopped, which XState reports to
- *   no action).
+ *   no action), and may recover from a transition that throws (the agent
+ *   machine does: XState would stop the actor and rethrow from a timer);
+ *   the failed step's deferred effects (`scope.defer`: emits, spawns, sends)
+ *   are dropped, which relies on XState deferring every effect that way.
  *
  * `emitAll` — why: the agent emits one `message_update` per stream delta. Through
  * `enqueue.emit`, each costs a built-in action of its own — action object,
@@ -107,7 +110,8 @@ function eventLabel(eventType: string, node: AnyStateNode): string {
 
 /**
  * `machine` with `before(snapshot, event, scope)` run ahead of each of its
- * transitions (and kept through `provide`); `getInitialSnapshot` may be
+ * transitions and `recover(…)` giving the snapshot to go on with when one
+ * throws (both kept through `provide`); `getInitialSnapshot` may be
  * replaced too (to map another input). XState calls `transition` for every
  * event an actor takes, `xstate.stop` included.
  */
@@ -115,7 +119,14 @@ export function withTransition<TMachine extends AnyStateMachine>(
   machine: TMachine,
   hooks: {
     /** `event` may also be one of XState's own (`xstate.stop`), hence the wide type. */
-    before(snapshot: ReturnType<TMachine["transition"]>, event: EventObject, scope: Parameters<TMachine["transition"]>[2]): void;
+    before?(snapshot: ReturnType<TMachine["transition"]>, event: EventObject, scope: Parameters<TMachine["transition"]>[2]): void;
+    recover?(
+      machine: TMachine,
+      snapshot: ReturnType<TMachine["transition"]>,
+      event: EventObject,
+      scope: Parameters<TMachine["transition"]>[2],
+      error: unknown,
+    ): ReturnType<TMachine["transition"]>;
     getInitialSnapshot?(machine: TMachine, scope: Parameters<TMachine["getInitialSnapshot"]>[0], input: unknown): ReturnType<TMachine["getInitialSnapshot"]>;
   },
 ): TMachine {
@@ -123,8 +134,20 @@ export function withTransition<TMachine extends AnyStateMachine>(
   Object.defineProperties(logic, {
     transition: {
       value: (snapshot: ReturnType<TMachine["transition"]>, event: Parameters<TMachine["transition"]>[1], scope: Parameters<TMachine["transition"]>[2]) => {
-        hooks.before(snapshot, event, scope);
-        return machine.transition(snapshot, event, scope);
+        hooks.before?.(snapshot, event, scope);
+        if (!hooks.recover) return machine.transition(snapshot, event, scope);
+        // A step's effects (emits, spawns, sends) are deferred through `scope.defer` until its snapshot is
+        // committed; held back here, a step that throws has none: its emits never reach a listener.
+        const deferred: (() => void)[] = [];
+        const held = { ...scope, defer: (effect: () => void) => void deferred.push(effect) };
+        let next: ReturnType<TMachine["transition"]>;
+        try {
+          next = machine.transition(snapshot, event, held) as ReturnType<TMachine["transition"]>;
+        } catch (error) {
+          return hooks.recover(machine, snapshot, event, scope, error);
+        }
+        for (const effect of deferred) scope.defer(effect);
+        return next;
       },
     },
     provide: { value: (implementations: Parameters<TMachine["provide"]>[0]) => withTransition(machine.provide(implementations) as TMachine, hooks) },

@@ -8,6 +8,7 @@ import { defaultStreamFn } from "./default-stream.js";
 import { settingsOf, type AgentMachineInput, type AgentSettings } from "../machines/agent.machine.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
+import { checkMessages } from "./core/message-checks.js";
 import { userMessage } from "./core/messages.js";
 import { checkTools } from "./core/tools.js";
 import type { AgentHooks, AgentMessage, StreamOptions } from "./core/types.js";
@@ -28,6 +29,7 @@ const HOOK_NAMES = [
  */
 export function agentMachineInput(options: Omit<AgentOptions, "inspect">): AgentMachineInput {
   if (options.tools) checkTools(options.tools);
+  if (options.messages !== undefined) checkedMessages(options.messages, "messages");
   const hooks: AgentHooks = {};
   for (const name of HOOK_NAMES) if (options[name]) (hooks as Record<string, unknown>)[name] = options[name];
   const streamOptions: StreamOptions = { ...options.streamOptions };
@@ -44,7 +46,7 @@ export function agentOptionsOf(settings: AgentSettings): Omit<AgentOptions, "ins
 /** What a prompt may be: text, one message, or several. */
 export type PromptInput = string | AgentMessage | AgentMessage[];
 
-/** The messages of a prompt; throws {@link AgentError} for anything that is not text or messages. */
+/** The messages of a prompt; throws {@link AgentError} for anything that is not text or well-formed messages. */
 export function promptMessages(input: PromptInput): AgentMessage[] {
   if (typeof input === "string") return [userMessage(input)];
   const messages = Array.isArray(input) ? input : [input];
@@ -52,6 +54,22 @@ export function promptMessages(input: PromptInput): AgentMessage[] {
     if (!message || typeof message !== "object" || typeof (message as { role?: unknown }).role !== "string") {
       throw new AgentError("invalid-input", `A prompt is a string, a message with a "role", or an array of them; got ${String(message)}.`);
     }
+  }
+  return checkedMessages(messages, "prompt");
+}
+
+/**
+ * `messages` when each is well-formed (see core/message-checks.ts), so
+ * nothing malformed enters the transcript; else throws {@link AgentError}
+ * naming the first problem. `what` names the input in the error.
+ */
+export function checkedMessages<TMessages>(messages: TMessages, what: string): TMessages {
+  const problem = checkMessages(messages, what);
+  if (problem) {
+    throw new AgentError(
+      "invalid-input",
+      `Invalid ${what}: ${problem}. Messages are { role: "user", content: string | (text | image blocks)[] }, assistant messages with a content array, tool results with toolCallId and a content array, or your own kinds with a string role.`,
+    );
   }
   return messages;
 }

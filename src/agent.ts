@@ -13,11 +13,12 @@ import {
   type AgentMachineInput,
   type AgentSettings,
 } from "../machines/agent.machine.js";
-import { agentMachineInput, promptMessages, type PromptInput } from "./agent-input.js";
+import { agentMachineInput, checkedMessages, promptMessages, type PromptInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, lastAssistantMessage, userMessage } from "./core/messages.js";
+import { GuardedObservable, guardedInspect } from "./guarded-callbacks.js";
 import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
 import { promptObject, type OutputSchema, type PromptObjectOptions } from "./prompt-object.js";
 import { checkTools } from "./core/tools.js";
@@ -65,12 +66,16 @@ export class Agent {
   private readonly subject = new Subject<AgentEvent>();
   private runWaiters: ((message: AssistantMessage | undefined) => void)[] = [];
 
-  /** Every event of every run, as an Observable. */
-  readonly events$: Observable<AgentEvent> = this.subject.asObservable();
+  /**
+   * Every event of every run, as an Observable. A subscriber (or an operator
+   * piped from it) that throws is reported on `console.error` and skipped,
+   * never rethrown (see guarded-callbacks.ts).
+   */
+  readonly events$: Observable<AgentEvent> = new GuardedObservable<AgentEvent>((subscriber) => this.subject.subscribe(subscriber));
 
   /** `input` replaces the machine input built from `options` (how {@link Agent.restore} rebuilds an agent). */
   constructor(options: AgentOptions = {}, input: AgentMachineInput = agentMachineInput(options)) {
-    this.actor = createActor(agentMachine, { input, inspect: options.inspect });
+    this.actor = createActor(agentMachine, { input, inspect: guardedInspect(options.inspect) });
     this.actor.on("*", (event) => this.relay(event));
     this.actor.start();
   }
@@ -134,14 +139,14 @@ export class Agent {
 
   /** Replaces the transcript (between runs). */
   replaceMessages(messages: AgentMessage[]): void {
-    const event = { type: "agent.replaceMessages" as const, messages };
+    const event = { type: "agent.replaceMessages" as const, messages: checkedMessages(messages, "messages") };
     this.assertCan(event, "replaceMessages");
     this.actor.send(event);
   }
 
   /** Appends one message to the transcript (between runs). */
   appendMessage(message: AgentMessage): void {
-    const event = { type: "agent.appendMessage" as const, message };
+    const event = { type: "agent.appendMessage" as const, message: checkedMessages([message], "message")[0]! };
     this.assertCan(event, "appendMessage");
     this.actor.send(event);
   }
