@@ -19,6 +19,13 @@ describe("examples run as written (and exit: no handle left open)", () => {
     expect(stdout).toContain("401 Unauthorized");
   });
 
+  it("mcp example: an agent writes and reads a file through the filesystem MCP server", async () => {
+    const { stdout } = await tsx("examples/mcp.ts");
+    expect(stdout).toContain("connected to secure-filesystem-server: fs_read_file");
+    expect(stdout).toContain("← fs_read_text_file: Hello from an MCP tool.");
+    expect(stdout).toContain("The note says: Hello from an MCP tool.");
+  });
+
   it("demo shows states, tool calls, results and usage", async () => {
     const { stdout } = await tsx("examples/demo.ts");
     for (const text of ["[idle → streaming]", "[streaming → executingTools]", "[turnEnd → idle]", "→ sum(", "← sum: 49", "The sum is 49.", "← get_time:", "usage:"]) {
