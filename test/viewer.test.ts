@@ -160,9 +160,9 @@ describe("tinyagent view (the command)", () => {
     expect(bad).toEqual({ exitCode: 1 });
     expect(said[1]).toMatch(/^tinyagent view: cannot open .*broken\.jsonl: Recording line \d+: not valid JSON/);
     expect(await runCli(["serve"], output)).toEqual({ exitCode: 2 });
-    expect(said[2]).toBe("usage: tinyagent view [run.jsonl] [--port 4477] [--host 127.0.0.1]");
+    expect(said[2]).toBe("usage: tinyagent view [run.jsonl] [--port 4477] [--host 127.0.0.1] [--allowed-host name]... [--token secret]");
     const logged: string[] = [];
     expect(await runCli(["--help"], { log: (text) => logged.push(text), error: () => {} })).toEqual({ exitCode: 0 });
-    expect(logged).toEqual(["usage: tinyagent view [run.jsonl] [--port 4477] [--host 127.0.0.1]"]);
+    expect(logged).toEqual(["usage: tinyagent view [run.jsonl] [--port 4477] [--host 127.0.0.1] [--allowed-host name]... [--token secret]"]);
   });
 });

@@ -91,11 +91,17 @@ function transcriptAt(index) {
   return messages;
 }
 
+// Recordings are data from anywhere: content may be a string, an array, or something else entirely.
 function contentNodes(target, content) {
   if (typeof content === "string") { target.appendChild(document.createTextNode(content)); return; }
-  for (const block of content || []) {
-    if (block.type === "text") target.appendChild(document.createTextNode(block.text));
-    else if (block.type === "thinking") target.appendChild(h("span", "thinking", block.thinking + "\n"));
+  if (!Array.isArray(content)) {
+    if (content != null) target.appendChild(h("code", "toolcall", "[content that is not a list: " + String(JSON.stringify(content)).slice(0, 200) + "]"));
+    return;
+  }
+  for (const block of content) {
+    if (!block || typeof block !== "object") target.appendChild(h("code", "toolcall", "[block " + String(JSON.stringify(block)) + "]"));
+    else if (block.type === "text") target.appendChild(document.createTextNode(String(block.text)));
+    else if (block.type === "thinking") target.appendChild(h("span", "thinking", String(block.thinking) + "\n"));
     else if (block.type === "toolCall") target.appendChild(h("code", "toolcall", "→ " + block.name + "(" + JSON.stringify(block.arguments) + ")  " + block.id));
     else if (block.type === "image") target.appendChild(h("span", "thinking", "[image " + block.mimeType + "]"));
   }
@@ -117,7 +123,7 @@ function renderTranscript(step) {
   const box = $("transcript");
   box.textContent = "";
   const messages = transcriptAt(position);
-  for (const m of messages) box.appendChild(messageNode(m, false));
+  for (const m of messages) if (m && typeof m === "object") box.appendChild(messageNode(m, false));
   if (step && step.streamMessage) box.appendChild(messageNode(step.streamMessage, true));
   if (!box.childNodes.length) box.appendChild(h("p", "empty", "Nothing yet."));
   box.scrollTop = box.scrollHeight;
@@ -153,7 +159,8 @@ function renderUsage(step) {
   box.textContent = "";
   const u = step && step.usage;
   if (!u) return;
-  const cells = [["input", u.input], ["output", u.output], ["total tokens", u.totalTokens], ["cache read", u.cacheRead], ["cache write", u.cacheWrite], ["cost", "$" + u.cost.total.toFixed(6)]];
+  const total = u.cost && typeof u.cost.total === "number" ? u.cost.total.toFixed(6) : String(u.cost && u.cost.total);
+  const cells = [["input", u.input], ["output", u.output], ["total tokens", u.totalTokens], ["cache read", u.cacheRead], ["cache write", u.cacheWrite], ["cost", "$" + total]];
   for (const cell of cells) {
     const node = h("span", "", cell[0] + " ");
     node.appendChild(h("b", "", String(cell[1])));

@@ -14,19 +14,33 @@ import { replayRun } from "../replay.js";
 import { traceRun } from "../run-trace.js";
 import { layoutChart, type ChartLayout } from "./chart.js";
 import { VIEWER_ASSETS } from "./assets.js";
+import { checkExposure, viewerAccess } from "./access.js";
 import { ViewerSession } from "./session.js";
 
 /** Options of {@link startRunViewer}. */
 export type RunViewerOptions = {
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
-  /** Interface to listen on (default "127.0.0.1": only this machine). */
+  /**
+   * Interface to listen on (default "127.0.0.1": only this machine). Beyond
+   * loopback (e.g. "0.0.0.0") the viewer refuses to start without
+   * `allowedHosts` or `token`: transcripts are private.
+   */
   host?: string;
+  /** Host names the viewer is reached by (`name` or `name:port`); a request naming another `Host`, or sent from another origin, gets 403. */
+  allowedHosts?: readonly string[];
+  /**
+   * A secret (8+ characters) every request must carry: `Authorization: Bearer <token>`,
+   * or open `url` (which then ends in `?token=…`) once in the browser, which sets a cookie.
+   */
+  token?: string;
+  /** Most bytes that may wait for one live-event client; a client that falls further behind is dropped (default 4 MiB). */
+  maxClientBufferBytes?: number;
 };
 
 /** A running viewer. */
 export type RunViewer = {
-  /** The page's address, e.g. `http://127.0.0.1:4477/`. */
+  /** The page's address, e.g. `http://127.0.0.1:4477/` (with `?token=…` when a token is set). */
   url: string;
   /** Streams an agent's runs into the page from now on (the agent must be idle); returns the function that detaches it. */
   attach(agent: { actor: AgentActor }, options?: { title?: string }): () => void;
@@ -64,6 +78,9 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
  * console.log(`watch the run at ${viewer.url}`);
  */
 export async function startRunViewer(options: RunViewerOptions = {}): Promise<RunViewer> {
+  const access = { host: options.host ?? "127.0.0.1", ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.token !== undefined ? { token: options.token } : {}) };
+  checkExposure(access);
+  const maxClientBufferBytes = options.maxClientBufferBytes ?? 4 * 1024 * 1024;
   const chart: { agent: ChartLayout; toolCallStates: string[] } = {
     agent: await layoutChart(agentMachine),
     toolCallStates: Object.keys(toolCallMachine.root.states),
@@ -73,9 +90,16 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
   const detachers = new Set<() => void>();
   let counter = 0;
 
+  // A client that does not read would make the server buffer every frame for it: past the bound it is dropped
+  // (its EventSource reconnects and gets every session again).
   const broadcast = (event: string, data: unknown) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const client of clients) client.write(frame);
+    for (const client of clients) {
+      if (client.writableLength > maxClientBufferBytes) {
+        clients.delete(client);
+        client.destroy();
+      } else client.write(frame);
+    }
   };
   const addSession = (session: ViewerSession) => {
     sessions.set(session.id, session);
@@ -90,7 +114,7 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!trusted(req)) return json(res, 403, { error: "Forbidden: the run viewer answers only its own pages on this machine." });
+    if (!allowed(req, res)) return;
     // Only exact, known paths are served: there is no file system behind this server to traverse.
     const path = URL.canParse(req.url ?? "/", "http://viewer") ? new URL(req.url ?? "/", "http://viewer").pathname : undefined;
     if (path === undefined) return json(res, 400, { error: `Bad request target: ${JSON.stringify(req.url).slice(0, 100)}` });
@@ -130,22 +154,16 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, access.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  // On loopback, only requests naming this server are served: a web page elsewhere cannot
-  // reach transcripts by DNS rebinding, nor post to it from another origin.
-  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(address.address);
-  const ownHosts = new Set([host, "localhost", "127.0.0.1", "[::1]"].map((name) => `${name}:${address.port}`));
-  const trusted = (req: IncomingMessage) => {
-    if (!loopback) return true;
-    const origin = req.headers.origin;
-    return ownHosts.has(req.headers.host ?? "") && (origin === undefined || ownHosts.has(origin.replace(/^http:\/\//, "")));
-  };
+  // Only requests naming this server, from its own pages (and with the token, when set): a web page
+  // elsewhere cannot reach transcripts by DNS rebinding, nor post to it from another origin.
+  const allowed = viewerAccess(access, address.port);
 
   const viewer: RunViewer = {
-    url: `http://${host}:${address.port}/`,
+    url: `http://${host}:${address.port}/${options.token !== undefined ? `?token=${encodeURIComponent(options.token)}` : ""}`,
     attach(agent, attachOptions = {}) {
       const recording = recordRun(agent);
       const id = `live-${++counter}`;
