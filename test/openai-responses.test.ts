@@ -285,7 +285,7 @@ describe("streamOpenAIResponses: stop reasons and errors", () => {
     );
     const second = finalOf(await run(model, { retryBaseDelayMs: 1 }));
     expect(second.errorMessage).toBe(
-      `Authentication failed (HTTP 401) at ${server!.url}/v1/responses: Incorrect API key provided: sk-test. (code invalid_api_key). The API key passed as \`apiKey\` (or returned by \`getApiKey\`) was rejected: check it.`,
+      `Authentication failed (HTTP 401) at ${server!.url}/v1/responses: Incorrect API key provided: [redacted]. (code invalid_api_key). The API key passed as \`apiKey\` (or returned by \`getApiKey\`) was rejected: check it.`,
     );
     expect(server!.requests).toHaveLength(2);
   });
