@@ -35,13 +35,20 @@ export type AgentSettings = {
   streamOptions: StreamOptions;
 };
 
+/**
+ * Model calls per run when `maxTurns` is not given: a run of a model that
+ * keeps calling tools stops there with an error saying so (`continue()` goes
+ * on). Pass `maxTurns: Infinity` for no limit.
+ */
+const DEFAULT_MAX_TURNS = 50;
+
 /** Every setting's default but the stream function and the model, which have none. */
 const DEFAULT_SETTINGS: Omit<AgentSettings, "streamFn" | "model"> = {
   systemPrompt: "",
   tools: [],
   hooks: {},
   toolExecution: "parallel",
-  maxTurns: Number.POSITIVE_INFINITY,
+  maxTurns: DEFAULT_MAX_TURNS,
   steeringMode: "one-at-a-time",
   followUpMode: "one-at-a-time",
   streamOptions: {},

@@ -27,6 +27,7 @@ import { answerOpenCalls, CLOSE_TEXTS } from "./close-run.js";
 import { announceResults, appendMessage, draftOf, type Emit } from "./draft.js";
 import { streamModelActor, type StreamModelInput } from "./stream-model.actor.js";
 import { toolCallMachine } from "./tool-call.machine.js";
+import { nextMacrotask } from "./next-macrotask.js";
 import { recoverFailedStep } from "./recover-step.js";
 import { emitAll, withTransition } from "./xstate-internals.js";
 
@@ -60,6 +61,8 @@ const loopMachine = setup({
     streamModel: streamModelActor,
     toolCall: toolCallMachine,
     decideAfterTurn: fromPromise<boolean, AgentContext>(async ({ input }) => {
+      // Between turns the event loop gets a turn too, so a timer's abort() lands even when nothing in the run waits on I/O.
+      await nextMacrotask();
       const hook = input.hooks.shouldStopAfterTurn;
       if (!hook || !input.turnMessage) return false;
       try {

@@ -22,7 +22,7 @@ export type AgentOptions = AgentHooks & {
   messages?: AgentMessage[];
   /** Run a turn's tool calls at once ("parallel", default) or one by one. */
   toolExecution?: "parallel" | "sequential";
-  /** At most this many model calls per run. */
+  /** At most this many model calls per run (default 50; `Infinity` for no limit). */
   maxTurns?: number;
   /** How queued steering messages are released: "one-at-a-time" (default) or "all". */
   steeringMode?: QueueMode;

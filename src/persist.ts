@@ -211,7 +211,7 @@ export function restoredMachineInput(persisted: unknown, options: RestoreAgentOp
     tools,
     messages: [...saved.messages, ...(saved.run?.pendingInput ?? [])],
     toolExecution: options.toolExecution ?? settings.toolExecution,
-    maxTurns: options.maxTurns ?? settings.maxTurns ?? undefined,
+    maxTurns: options.maxTurns ?? settings.maxTurns ?? Number.POSITIVE_INFINITY,
     steeringMode: options.steeringMode ?? settings.steeringMode,
     followUpMode: options.followUpMode ?? settings.followUpMode,
     streamOptions: { ...settings.streamOptions, ...options.streamOptions },

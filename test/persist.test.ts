@@ -66,7 +66,7 @@ describe("persist an idle agent", () => {
     expect(persisted.run).toBeUndefined();
     expect(persisted.settings).toEqual({
       toolExecution: "sequential",
-      maxTurns: null,
+      maxTurns: 50,
       steeringMode: "all",
       followUpMode: "one-at-a-time",
       streamOptions: { temperature: 0.2, sessionId: "s-1" },
@@ -83,7 +83,7 @@ describe("persist an idle agent", () => {
     expect(after.steeringQueue).toEqual(before.steeringQueue);
     expect(after.followUpQueue).toEqual(before.followUpQueue);
     expect(after.tools).toEqual([echo]);
-    expect(after.maxTurns).toBe(Number.POSITIVE_INFINITY);
+    expect(after.maxTurns).toBe(50);
     expect(restored.state.systemPrompt).toBe("Be brief.");
     expect(restored.state.model).toEqual(agent.state.model);
     expect(restored.steeringMode).toBe("all");
