@@ -32,6 +32,22 @@ import type {
   QueueMode,
 } from "./core/types.js";
 
+// `Symbol.asyncDispose` is in lib esnext.disposable and @types/node, not ES2023: declared (as both declare it) so
+// the shipped types check in a project without them. Node >= 20.4 defines the symbol (so does a polyfill, loaded first).
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
+/** Options of {@link Agent.prompt} (and `promptText`, `continue`, `promptObject`). */
+export type PromptOptions = {
+  /** Aborting it aborts this run (as `agent.abort()` does); one already aborted is refused. */
+  signal?: AbortSignal;
+  /** Images sent with a text prompt. */
+  images?: ImageContent[];
+};
+
 /**
  * What `agent.state` shows: a read-only view, new at each read. Change the
  * agent through its methods (`setModel`, `setTools`, `replaceMessages`, …).
@@ -65,6 +81,7 @@ export class Agent {
   private readonly listeners = new Set<(event: AgentEvent) => void>();
   private readonly subject = new Subject<AgentEvent>();
   private runWaiters: ((message: AssistantMessage | undefined) => void)[] = [];
+  private disposed = false;
 
   /**
    * Every event of every run, as an Observable. A subscriber (or an operator
@@ -114,26 +131,27 @@ export class Agent {
 
   /** Sets the system prompt for the next model call. */
   setSystemPrompt(systemPrompt: string): void {
-    this.configure({ systemPrompt });
+    this.configure({ systemPrompt }, "setSystemPrompt");
   }
 
   /** Sets the model for the next model call. */
   setModel(model: Model): void {
-    this.configure({ model });
+    this.configure({ model }, "setModel");
   }
 
   /** Replaces the tools; names must be unique and schemas must describe objects. */
   setTools(tools: AgentTool[]): void {
     checkTools(tools);
-    this.configure({ tools: [...tools] });
+    this.configure({ tools: [...tools] }, "setTools");
   }
 
   /** Sets how tool calls of one turn run. */
   setToolExecution(toolExecution: "parallel" | "sequential"): void {
-    this.configure({ toolExecution });
+    this.configure({ toolExecution }, "setToolExecution");
   }
 
-  private configure(settings: Partial<AgentSettings>): void {
+  private configure(settings: Partial<AgentSettings>, method: string): void {
+    this.assertLive(method);
     this.actor.send({ type: "agent.configure", settings });
   }
 
@@ -158,6 +176,7 @@ export class Agent {
 
   /** Aborts any run (synchronously), then empties the transcript, queues, error and usage. */
   reset(): void {
+    this.assertLive("reset");
     this.abort();
     this.actor.send({ type: "agent.reset" });
   }
@@ -165,16 +184,21 @@ export class Agent {
   /**
    * Starts a run and resolves with its last assistant message at `agent_end`.
    * Provider errors and aborts resolve too (see the message's `stopReason`).
+   * The second argument is the images of a text prompt, or {@link PromptOptions}
+   * (`signal`: aborting it aborts this run, like `abort()`).
+   * @example
+   * const message = await agent.prompt("Summarise the log", { signal: AbortSignal.timeout(30_000) });
    */
-  async prompt(input: PromptInput, images?: ImageContent[]): Promise<AssistantMessage> {
+  async prompt(input: PromptInput, options?: ImageContent[] | PromptOptions): Promise<AssistantMessage> {
+    const { images, signal } = Array.isArray(options) ? { images: options, signal: undefined } : (options ?? {});
     const event = { type: "agent.prompt" as const, messages: toMessages(input, images) };
     this.assertCan(event, "prompt");
-    return this.run(event);
+    return this.run(event, signal, "prompt");
   }
 
   /** Like {@link prompt}, resolving with the final assistant text. */
-  async promptText(text: string): Promise<string> {
-    return assistantText(await this.prompt(text));
+  async promptText(text: string, options?: PromptOptions): Promise<string> {
+    return assistantText(await this.prompt(text, options));
   }
 
   /**
@@ -187,9 +211,11 @@ export class Agent {
    * @example
    * const { city } = await agent.promptObject("Where is the Louvre?", z.object({ city: z.string() }));
    */
-  async promptObject<TOutput = unknown>(input: PromptInput, schema: OutputSchema<TOutput>, options?: PromptObjectOptions): Promise<TOutput> {
+  async promptObject<TOutput = unknown>(input: PromptInput, schema: OutputSchema<TOutput>, options?: PromptObjectOptions & PromptOptions): Promise<TOutput> {
     this.assertCan({ type: "agent.prompt", messages: [] }, "promptObject");
-    return promptObject(this, input, schema, options);
+    checkSignal(options?.signal, "promptObject");
+    const signal = options?.signal;
+    return promptObject({ actor: this.actor, prompt: (next) => this.prompt(next, { signal }) }, input, schema, options);
   }
 
   /**
@@ -197,34 +223,39 @@ export class Agent {
    * runs the queued steering (else follow-up) messages, as pi-agent-core does;
    * with nothing queued the transcript must end with a user or tool-result message.
    */
-  async continue(): Promise<AssistantMessage> {
+  async continue(options?: PromptOptions): Promise<AssistantMessage> {
     const event = { type: "agent.continue" as const };
     this.assertCan(event, "continue");
-    return this.run(event);
+    return this.run(event, options?.signal, "continue");
   }
 
   /** Queues a message for the current run's next turn boundary. */
   steer(message: string | AgentMessage): void {
+    this.assertLive("steer");
     this.actor.send({ type: "agent.steer", message: toMessages(message)[0]! });
   }
 
   /** Queues a message to run when the current run would otherwise end. */
   followUp(message: string | AgentMessage): void {
+    this.assertLive("followUp");
     this.actor.send({ type: "agent.followUp", message: toMessages(message)[0]! });
   }
 
   /** Drops queued steering messages. */
   clearSteeringQueue(): void {
+    this.assertLive("clearSteeringQueue");
     this.actor.send({ type: "agent.clearQueues", steering: true, followUp: false });
   }
 
   /** Drops queued follow-up messages. */
   clearFollowUpQueue(): void {
+    this.assertLive("clearFollowUpQueue");
     this.actor.send({ type: "agent.clearQueues", steering: false, followUp: true });
   }
 
   /** Drops every queued steering and follow-up message. */
   clearAllQueues(): void {
+    this.assertLive("clearAllQueues");
     this.actor.send({ type: "agent.clearQueues", steering: true, followUp: true });
   }
 
@@ -238,7 +269,7 @@ export class Agent {
     return this.context.steeringMode;
   }
   set steeringMode(steeringMode: QueueMode) {
-    this.configure({ steeringMode });
+    this.configure({ steeringMode }, "steeringMode =");
   }
 
   /** How queued follow-up messages are released: one per run end, or all at once. */
@@ -246,7 +277,7 @@ export class Agent {
     return this.context.followUpMode;
   }
   set followUpMode(followUpMode: QueueMode) {
-    this.configure({ followUpMode });
+    this.configure({ followUpMode }, "followUpMode =");
   }
 
   /** Session id forwarded to providers for cache-aware backends. */
@@ -254,12 +285,37 @@ export class Agent {
     return this.context.streamOptions.sessionId;
   }
   set sessionId(sessionId: string | undefined) {
-    this.configure({ streamOptions: { ...this.context.streamOptions, sessionId } });
+    this.configure({ streamOptions: { ...this.context.streamOptions, sessionId } }, "sessionId =");
   }
 
   /** Aborts the current run: the stream is cancelled and running tools' signals abort. */
   abort(): void {
+    if (this.disposed) return;
     this.actor.send({ type: "agent.abort" });
+  }
+
+  /**
+   * Ends the agent for good: aborts any run (its `prompt()` resolves with the
+   * aborted message), stops the actor, completes `events$` and drops
+   * `subscribe()` listeners. Calling it again does nothing; any other call
+   * afterwards throws {@link AgentError} "disposed" (reading `state` still works).
+   * @example
+   * await using agent = new Agent({ model }); // disposed when the block ends
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.abort();
+    this.disposed = true;
+    this.actor.stop();
+    // abort() settles a run synchronously; a waiter left means the run never reached agent_end.
+    for (const resolve of this.runWaiters.splice(0)) resolve(lastAssistantMessage(this.context.messages));
+    this.subject.complete();
+    this.listeners.clear();
+  }
+
+  /** {@link dispose}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
   }
 
   /** Lets a tool call waiting for approval run. */
@@ -292,7 +348,7 @@ export class Agent {
 
   /** Resolves when no run is active. */
   waitForIdle(): Promise<void> {
-    if (this.actor.getSnapshot().matches("idle")) return Promise.resolve();
+    if (this.disposed || this.actor.getSnapshot().matches("idle")) return Promise.resolve();
     return new Promise((resolve) => {
       const subscription = this.actor.subscribe((snapshot) => {
         if (!snapshot.matches("idle")) return;
@@ -304,6 +360,7 @@ export class Agent {
 
   /** Calls `listener` with every event; returns the function that unsubscribes it. */
   subscribe(listener: (event: AgentEvent) => void): () => void {
+    this.assertLive("subscribe");
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -327,14 +384,30 @@ export class Agent {
     }
   }
 
-  private run(event: { type: "agent.prompt"; messages: AgentMessage[] } | { type: "agent.continue" }) {
-    const done = new Promise<AssistantMessage>((resolve) => this.runWaiters.push((m) => resolve(m!)));
+  /** Starts the run; `signal` aborts this run only (its listener goes at this run's `agent_end`). */
+  private run(event: { type: "agent.prompt"; messages: AgentMessage[] } | { type: "agent.continue" }, signal: AbortSignal | undefined, method: string) {
+    checkSignal(signal, method);
+    const onAbort = () => this.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = new Promise<AssistantMessage>((resolve) =>
+      this.runWaiters.push((m) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(m!);
+      }),
+    );
     this.actor.send(event);
     return done;
   }
 
+  private assertLive(method: string): void {
+    if (!this.disposed) return;
+    const call = method.endsWith("=") ? `setting ${method.slice(0, -2)}` : `${method}()`;
+    throw new AgentError("disposed", `This agent was disposed: ${call} is not possible. Create a new Agent (or Agent.restore(agent.persist())) to go on.`);
+  }
+
   /** The machine decides what is legal (`can()`); a refusal becomes an {@link AgentError} that says why and what to do. */
   private assertCan(event: AgentMachineEvent, method: string): void {
+    this.assertLive(method);
     const snapshot = this.actor.getSnapshot();
     if (!snapshot.can(event)) throw refusal(event, method, snapshot.context, snapshot.matches("idle"));
   }
@@ -363,6 +436,13 @@ function refusal(event: AgentMachineEvent, method: string, context: AgentContext
         );
   }
   return new AgentError("invalid-input", `${method}() is not possible now (state ${JSON.stringify(idle ? "idle" : "busy")}).`);
+}
+
+/** A signal that has already fired would abort the run before it starts: refused, so the caller sees why nothing ran. */
+function checkSignal(signal: AbortSignal | undefined, method: string): void {
+  if (!signal?.aborted) return;
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  throw new AgentError("invalid-input", `${method}() got an AbortSignal that is already aborted (${reason}): pass a fresh signal to start a run.`);
 }
 
 function toMessages(input: PromptInput, images?: ImageContent[]): AgentMessage[] {

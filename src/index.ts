@@ -1,7 +1,7 @@
 export { AgentError } from "./core/errors.js";
 export type { AgentErrorCode } from "./core/errors.js";
 export { Agent } from "./agent.js";
-export type { AgentState } from "./agent.js";
+export type { AgentState, PromptOptions } from "./agent.js";
 export type { OutputSchema, PromptObjectOptions } from "./prompt-object.js";
 export type { AgentOptions } from "./agent-options.js";
 export { agentMachine } from "../machines/agent.machine.js";

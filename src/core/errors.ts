@@ -20,7 +20,9 @@ export type AgentErrorCode =
   /** A remote agent's server could not be reached or failed (see `remoteAgent`). */
   | "remote-failed"
   /** An MCP server could not be started or reached (see `connectMcpServer`). */
-  | "mcp-server-failed";
+  | "mcp-server-failed"
+  /** The agent was disposed (`agent.dispose()`); make a new one. */
+  | "disposed";
 
 /**
  * Thrown when the API is misused; `message` names the bad value and the fix.
