@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 15_000,
+    // Vitest leaves a core free by default (one worker on these 2-core machines); many files wait on child processes and sockets.
+    maxWorkers: 3,
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });

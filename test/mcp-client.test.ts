@@ -110,7 +110,8 @@ describe("connectMcpServer over stdio (server-everything)", () => {
     agent.subscribe((event) => event.type === "tool_execution_update" && agent.abort());
     const started = Date.now();
     await agent.prompt("go");
-    expect(Date.now() - started).toBeLessThan(5000);
+    // The operation would take 30 s; a loose bound, as machines are shared.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(log.types()).toContain("tool_execution_update");
     const [aborted] = results(agent.state.messages);
     expect(aborted!.isError).toBe(true);

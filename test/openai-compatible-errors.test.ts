@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openAICompatibleModel, streamOpenAICompatible, type AssistantMessageEvent, type Model } from "../src/index.js";
 import { allEvents, chunk, finalOf, sse, sseBody, types, userContext } from "./helpers/openai-chunks.js";
+import { until, useFakeClock } from "./helpers/fake-clock.js";
 import { type Script, type SseServer, startSseServer } from "./helpers/sse-server.js";
 
 let server: SseServer | undefined;
@@ -114,7 +115,13 @@ describe("broken streams", () => {
 
   it("idleTimeoutMs ends a silent stream with an error that says so", async () => {
     const model = await serve({ chunks: [sse(chunk({ content: "Hi" }))], end: "hang" });
-    const { message } = await errorOf(model, { idleTimeoutMs: 60 });
+    useFakeClock();
+    const events: AssistantMessageEvent[] = [];
+    const ended = new Promise<void>((resolve) => streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 }).subscribe({ next: (e) => events.push(e), complete: resolve }));
+    await until(() => events.some((e) => e.type === "text_delta"));
+    vi.advanceTimersByTime(60);
+    await ended;
+    const message = finalOf(events);
     expect(message.errorMessage).toBe(`No data from ${server!.url}/v1/chat/completions for 60 ms (idleTimeoutMs); gave up waiting.`);
     expect(message.content).toEqual([{ type: "text", text: "Hi" }]);
     expect(await server!.requests[0]!.closed).toEqual({ byClient: true });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { openAICompatibleModel, streamOpenAICompatible, type AssistantMessageEvent, type Model } from "../src/index.js";
 import { FINISH_GRACE_MS, MAX_EVENT_CHARS } from "../adapters/sse-engine.js";
 import { allEvents, chunk, finalOf, sse, sseBody, userContext } from "./helpers/openai-chunks.js";
+import { turns, until, useFakeClock } from "./helpers/fake-clock.js";
 import { type Script, type SseServer, startSseServer } from "./helpers/sse-server.js";
 
 let server: SseServer | undefined;
@@ -23,9 +24,22 @@ async function serve(script: Script): Promise<Model> {
 
 describe("the SSE engine's bounds", () => {
   it("keep-alive comments do not count as liveness: idleTimeoutMs still fires", async () => {
-    const comments = Array.from({ length: 400 }, () => ": keep-alive\n\n");
-    const model = await serve({ chunks: [sse(chunk({ content: "so far" })), ...comments], chunkDelayMs: 5, end: "hang" });
-    const message = finalOf(await allEvents(streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 })));
+    // A comment arrives 40 ms (fake) after the data, then 40 ms more pass: 80 ms without data against 60.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let commented = false;
+    const model = await serve({ chunks: [sse(chunk({ content: "so far" })), () => gate, ": keep-alive\n\n", () => (commented = true)], end: "hang" });
+    useFakeClock();
+    const events: AssistantMessageEvent[] = [];
+    const ended = new Promise<void>((resolve) => streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 }).subscribe({ next: (e) => events.push(e), complete: resolve }));
+    await until(() => events.some((e) => e.type === "text_delta"));
+    vi.advanceTimersByTime(40);
+    release();
+    await until(() => commented);
+    await turns();
+    vi.advanceTimersByTime(40);
+    await ended;
+    const message = finalOf(events);
     expect(message.stopReason).toBe("error");
     expect(message.errorMessage).toMatch(/No data from .* for 60 ms \(idleTimeoutMs\)/);
     expect(message.content).toEqual([{ type: "text", text: "so far" }]);
