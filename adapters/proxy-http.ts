@@ -71,16 +71,12 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
 }
 
 /**
- * A constant-time check of `Authorization: Bearer <token>` against the
- * accepted tokens (hashing first makes the comparison length-independent).
- * After the one scheme word and one space the rest is compared byte for
- * byte: no trimming, so `Bearer <U+00A0>` is never the empty token.
+ * The accepted token this request carries, if any: a constant-time check of
+ * `Authorization: Bearer <token>` against the accepted tokens (hashing first
+ * makes the comparison length-independent). After the one scheme word and one
+ * space the rest is compared byte for byte: no trimming, so `Bearer <U+00A0>`
+ * is never the empty token.
  */
-export function bearerMatches(req: IncomingMessage, tokens: readonly string[]): boolean {
-  return matchedToken(req, tokens) !== undefined;
-}
-
-/** The accepted token this request carries, if any (see {@link bearerMatches}). */
 export function matchedToken(req: IncomingMessage, tokens: readonly string[]): string | undefined {
   const header = req.headers.authorization ?? "";
   if (!/^bearer /i.test(header)) return undefined;

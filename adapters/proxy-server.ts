@@ -169,7 +169,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   async function parseRequest(req: IncomingMessage): Promise<{ request: ProxyRequest; model: Model }> {
     // Only JSON, refused before reading: text/plain, form and multipart bodies are what another site's page
     // can send without a CORS preflight (with a cookie-based `authorize`, that would spend the key for it).
-    const mediaType = req.headers["content-type"]?.split(";")[0]!.trim().toLowerCase();
+    const mediaType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
     if (mediaType !== "application/json" && !mediaType?.endsWith("+json")) {
       throw new HttpRejection(415, `Send the request body as JSON (Content-Type: application/json)${mediaType ? `, not ${mediaType}` : ""}.`);
     }

@@ -94,6 +94,7 @@ export type Message = UserMessage | AssistantMessage | ToolResultMessage;
  * @example
  * declare module "tinyagent" { interface CustomAgentMessages { note: { role: "note"; text: string } } }
  */
+// biome-ignore lint/suspicious/noEmptyInterface: apps add their messages by declaration merging
 export interface CustomAgentMessages {}
 
 /** A transcript entry: an LLM message or an app-defined one. */
