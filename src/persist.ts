@@ -4,6 +4,13 @@
  * `Agent.restore`) turns it back into an idle agent's input. Functions
  * (streamFn, hooks, tool `execute`) are not data: tools are recorded by name
  * and the caller hands the objects back on restore.
+ *
+ * A snapshot is data that may have passed through other hands (a client, a
+ * shared store), so by default restore takes nothing from it that decides
+ * where requests go or what credentials they carry: the model (its baseUrl,
+ * headers, provider and api) comes from the restoring code's options, and of
+ * the stored stream options only the sampling and pacing ones are read.
+ * `trusted: true` says the snapshot never left the caller's control.
  */
 import { z } from "zod/v4";
 import type { AgentActor, AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
@@ -12,6 +19,8 @@ import { draftOf } from "../machines/draft.js";
 import { agentMachineInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
+import { jsonSafe } from "./core/json-safe.js";
+import { checkMessages, checkTranscript, sanitizeUsage } from "./core/message-checks.js";
 import { isSecretName } from "./core/redact.js";
 import type { AgentMessage, Model, QueueMode, StreamOptions, Usage } from "./core/types.js";
 
@@ -72,7 +81,16 @@ export type PersistedAgent = {
 export type PersistableAgent = { actor: AgentActor } | { context: AgentContext; value: unknown };
 
 /** Options of `Agent.restore`: the functions and tool objects; settings given here win over the persisted ones. */
-export type RestoreAgentOptions = Omit<AgentOptions, "messages">;
+export type RestoreAgentOptions = Omit<AgentOptions, "messages"> & {
+  /**
+   * True when the snapshot never left your control: its model (baseUrl,
+   * headers, provider) and all its stream options (extraBody, and headers or
+   * apiKey if someone put them there) are used as stored. Default false: the
+   * model must come from `options.model`, and of the stored stream options
+   * only the sampling and pacing ones are read (see {@link UNTRUSTED_STREAM_OPTIONS}).
+   */
+  trusted?: boolean;
+};
 
 /**
  * A JSON-serialisable copy of an agent's state, taken at any time. Mid-run,
@@ -125,20 +143,13 @@ export function persistAgent(source: PersistableAgent): PersistedAgent {
   return persisted;
 }
 
+/** A deep copy that is surely JSON; cycles and the like in app data become strings (core/json-safe.ts) instead of throwing. */
 function json<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  return JSON.parse(JSON.stringify(jsonSafe(value))) as T;
 }
 
 // Messages are checked for shape only (a role): apps may add their own kinds (CustomAgentMessages).
 const messageSchema = z.looseObject({ role: z.string() });
-const usageSchema = z.object({
-  input: z.number(),
-  output: z.number(),
-  cacheRead: z.number(),
-  cacheWrite: z.number(),
-  totalTokens: z.number(),
-  cost: z.object({ input: z.number(), output: z.number(), cacheRead: z.number(), cacheWrite: z.number(), total: z.number() }),
-});
 const queueMode = z.enum(["one-at-a-time", "all"]);
 const persistedSchema = z.object({
   version: z.literal(PERSISTED_AGENT_VERSION),
@@ -149,7 +160,8 @@ const persistedSchema = z.object({
   messages: z.array(messageSchema),
   steeringQueue: z.array(messageSchema),
   followUpQueue: z.array(messageSchema),
-  usage: usageSchema,
+  // Garbled numbers are mended (sanitizeUsage), not refused: usage is a tally, and a bad one must not lose the transcript.
+  usage: z.unknown(),
   settings: z.object({
     toolExecution: z.enum(["parallel", "sequential"]),
     maxTurns: z.number().positive().nullable(),
@@ -159,6 +171,38 @@ const persistedSchema = z.object({
   }),
   run: z.looseObject({ pendingInput: z.array(messageSchema) }).optional(),
 });
+
+/**
+ * The stored stream options an untrusted snapshot may set: sampling and
+ * pacing. Everything else (apiKey, headers, extraBody, which can rewrite the
+ * request) is left out; pass it in `options.streamOptions`.
+ */
+const UNTRUSTED_STREAM_OPTIONS = z.object({
+  temperature: z.number().optional(),
+  maxTokens: z.number().int().positive().optional(),
+  sessionId: z.string().optional(),
+  maxRetries: z.number().int().min(0).max(100).optional(),
+  idleTimeoutMs: z.number().min(0).optional(),
+  reasoning: z.enum(["off", "minimal", "low", "medium", "high", "xhigh"]).optional(),
+  toolChoice: z.union([z.enum(["auto", "none", "required"]), z.object({ name: z.string() })]).optional(),
+  cacheRetention: z.enum(["none", "short", "long"]).optional(),
+  output: z.object({ schema: z.looseObject({}), name: z.string().optional() }).optional(),
+  stop: z.array(z.string()).optional(),
+  topP: z.number().optional(),
+  seed: z.number().optional(),
+});
+
+/** The stream options an untrusted snapshot may set, read from its stored ones; throws when one of them is malformed. */
+function untrustedStreamOptions(stored: unknown): PersistedStreamOptions {
+  // Parsed under its place in the snapshot, so a problem names settings.streamOptions.<field>.
+  const result = z.object({ settings: z.object({ streamOptions: UNTRUSTED_STREAM_OPTIONS }) }).safeParse({ settings: { streamOptions: stored } });
+  if (!result.success) throw malformed(z.prettifyError(result.error));
+  return result.data.settings.streamOptions;
+}
+
+function malformed(problem: string): AgentError {
+  return new AgentError("invalid-input", `Cannot restore the agent: the persisted object is malformed:\n${problem}`);
+}
 
 /**
  * Checks `value` is a {@link PersistedAgent} this version reads; throws
@@ -176,16 +220,25 @@ export function parsePersistedAgent(value: unknown): PersistedAgent {
     );
   }
   const result = persistedSchema.safeParse(value);
-  if (!result.success) {
-    throw new AgentError("invalid-input", `Cannot restore the agent: the persisted object is malformed:\n${z.prettifyError(result.error)}`);
-  }
-  return value as PersistedAgent;
+  if (!result.success) throw malformed(z.prettifyError(result.error));
+  // As strict as the transcript invariant: a snapshot must not bring in what a run could never have made.
+  const persisted = value as PersistedAgent;
+  const problem =
+    checkMessages(persisted.messages, "messages") ??
+    checkMessages(persisted.run?.pendingInput ?? [], "run.pendingInput") ??
+    checkMessages(persisted.steeringQueue, "steeringQueue") ??
+    checkMessages(persisted.followUpQueue, "followUpQueue") ??
+    checkTranscript([...persisted.messages, ...(persisted.run?.pendingInput ?? [])], "messages");
+  if (problem) throw malformed(`✖ ${problem}.`);
+  return persisted;
 }
 
 /**
  * The agent machine's input for an idle agent rebuilt from `persisted`:
  * `options` supply the stream function, hooks and the tool objects (every
- * persisted tool name must have one) and may override settings.
+ * persisted tool name must have one) and may override settings. Unless
+ * `options.trusted`, a stored model is not used: `options.model` must be
+ * given (see the module comment).
  * @example
  * const actor = createActor(agentMachine, { input: restoredMachineInput(JSON.parse(text), { streamFn, tools }) });
  */
@@ -204,8 +257,18 @@ export function restoredMachineInput(persisted: unknown, options: RestoreAgentOp
     return tool;
   });
   const { settings } = saved;
+  const { trusted = false, ...agentOptions } = options;
+  if (!trusted && saved.model && !options.model) {
+    const { id, provider, baseUrl } = saved.model;
+    throw new AgentError(
+      "invalid-input",
+      `Cannot restore the agent: the snapshot names model "${id}" (provider "${provider}", baseUrl ${JSON.stringify(baseUrl)}), but where requests go and which key they carry are not taken from stored data. ` +
+        "Pass the model to call in Agent.restore(persisted, { model }), or { trusted: true } if this snapshot never left your control.",
+    );
+  }
+  const { signal: _signal, ...streamOptions } = (trusted ? settings.streamOptions : untrustedStreamOptions(settings.streamOptions)) as StreamOptions;
   const input = agentMachineInput({
-    ...options,
+    ...agentOptions,
     systemPrompt: options.systemPrompt ?? saved.systemPrompt,
     model: options.model ?? saved.model ?? undefined,
     tools,
@@ -214,9 +277,9 @@ export function restoredMachineInput(persisted: unknown, options: RestoreAgentOp
     maxTurns: options.maxTurns ?? settings.maxTurns ?? Number.POSITIVE_INFINITY,
     steeringMode: options.steeringMode ?? settings.steeringMode,
     followUpMode: options.followUpMode ?? settings.followUpMode,
-    streamOptions: { ...settings.streamOptions, ...options.streamOptions },
+    streamOptions: { ...streamOptions, ...options.streamOptions },
   });
-  return { ...input, usage: saved.usage, steeringQueue: saved.steeringQueue, followUpQueue: saved.followUpQueue };
+  return { ...input, usage: sanitizeUsage(saved.usage), steeringQueue: saved.steeringQueue, followUpQueue: saved.followUpQueue };
 }
 
 /** The model without credential headers (the one rule of core/redact.ts): a snapshot is not a key store. */

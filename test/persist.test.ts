@@ -73,7 +73,7 @@ describe("persist an idle agent", () => {
     });
 
     const faux = createFauxProvider([{ text: "Again." }, { text: "Follow-up answered." }]);
-    const restored = track(Agent.restore(JSON.parse(written), { streamFn: faux.streamFn, tools: [echo] }));
+    const restored = track(Agent.restore(JSON.parse(written), { streamFn: faux.streamFn, tools: [echo], trusted: true }));
     const before = agent.actor.getSnapshot().context;
     const after = restored.actor.getSnapshot().context;
     expect(restored.actor.getSnapshot().value).toBe("idle");
@@ -132,7 +132,7 @@ describe("persist mid-run", () => {
 
     expect(persisted.run).toMatchObject({ state: "streaming", turn: 1, streamInterrupted: true, interruptedToolCallIds: ["call_a"] });
     const faux = createFauxProvider([{ toolCalls: [{ name: "echo", arguments: { text: "hi" } }] }, { text: "Done." }]);
-    const restored = track(Agent.restore(viaJson(persisted), { streamFn: faux.streamFn, tools: [echo] }));
+    const restored = track(Agent.restore(viaJson(persisted), { model: faux.model, streamFn: faux.streamFn, tools: [echo] }));
     const messages = restored.state.messages;
     expectValidTranscript(messages);
     expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "toolResult"]);
@@ -159,7 +159,7 @@ describe("persist mid-run", () => {
     await run;
     // The faux stream's `start` carries an empty message: it is kept, aborted, so the transcript shows the cut.
     const faux = createFauxProvider([{ text: "Hi again." }]);
-    const restored = track(Agent.restore(viaJson(persisted), { streamFn: faux.streamFn }));
+    const restored = track(Agent.restore(viaJson(persisted), { model: faux.model, streamFn: faux.streamFn }));
     expect(restored.state.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
     await expect(restored.continue()).rejects.toThrow(AgentError);
     restored.followUp("are you there?");
@@ -191,7 +191,7 @@ describe("persist mid-run", () => {
     await run;
 
     const faux = createFauxProvider([{ text: "Recovered." }]);
-    const restored = track(Agent.restore(viaJson(persisted), { streamFn: faux.streamFn, tools: [gate, echo] }));
+    const restored = track(Agent.restore(viaJson(persisted), { model: faux.model, streamFn: faux.streamFn, tools: [gate, echo] }));
     const messages = restored.state.messages;
     expectValidTranscript(messages);
     expect(messages.slice(2).map((m) => [m.role === "toolResult" && m.toolCallId, text(m)])).toEqual([
@@ -221,7 +221,7 @@ describe("restore errors", () => {
 
   it("rejects another version, a malformed object and a non-object, saying what is wrong", async () => {
     const persisted = await persistedWithEcho();
-    const options = { tools: [echo] };
+    const options = { tools: [echo], model: fauxModel() };
     expect(() => Agent.restore({ ...persisted, version: 2 }, options)).toThrow(/version 2: this tinyagent reads version 1/);
     expect(() => Agent.restore({ ...persisted, messages: "nope" }, options)).toThrow(/malformed[\s\S]*messages/);
     expect(() => Agent.restore({ ...persisted, settings: { ...(persisted.settings as object), steeringMode: "sometimes" } }, options)).toThrow(

@@ -123,7 +123,7 @@ export function checkTranscript(messages: readonly AgentMessage[], path: string)
   for (const [index, message] of messages.entries()) {
     if (message.role === "assistant" || message.role === "user") {
       if (open.length > 0) {
-        return `${path}[${openAt}] has tool call "${open[0]}" without a result before ${path}[${index}] (a ${message.role} message)`;
+        return `${path}[${openAt}] has tool call "${open[0]}" without a result before ${path}[${index}] (${message.role === "assistant" ? "an" : "a"} ${message.role} message)`;
       }
       if (message.role === "assistant") {
         open = message.content.flatMap((block) => (block.type === "toolCall" ? [block.id] : []));

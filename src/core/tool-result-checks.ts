@@ -4,8 +4,10 @@
  * can reach the transcript. A tool's bad result becomes an error result that
  * says what was wrong (the run goes on, as for a throwing tool); a hook's bad
  * answer is a hook failure (the run ends with an error, as for a throwing
- * hook). `content: "text"` is read as one text block.
+ * hook). `content: "text"` is read as one text block. A final result's
+ * `details` are made JSON-safe (a cycle would make `persist()` and recordings throw).
  */
+import { jsonSafe } from "./json-safe.js";
 import { BLOCK_TYPES, checkContent, describeValue, isRecord } from "./message-checks.js";
 import { textResult } from "./tools.js";
 import type { AgentToolResult, ImageContent, TextContent } from "./types.js";
@@ -32,6 +34,13 @@ export function checkToolResult(value: unknown, path = "result"): Checked<AgentT
   return { ok: true, value: content.value === value.content ? (value as AgentToolResult) : { ...value, content: content.value } };
 }
 
+/** `result` with JSON-safe `details` (itself when they already are). */
+function withSafeDetails(result: AgentToolResult): AgentToolResult {
+  if (result.details === undefined) return result;
+  const details = jsonSafe(result.details);
+  return details === result.details ? result : { ...result, details };
+}
+
 /**
  * What a tool's `execute` resolved with, as the call's result: itself when
  * well-formed, else an error result naming the problem (a forgotten `return`
@@ -41,7 +50,7 @@ export function toolOutcome(toolName: string, value: unknown): { result: AgentTo
   const checked = checkToolResult(value);
   if (checked.ok) {
     // A returned result's own `isError` (an MCP tool's, say) becomes the call's flag; it is not kept in the result.
-    const own = checked.value as AgentToolResult & { isError?: unknown };
+    const own = withSafeDetails(checked.value) as AgentToolResult & { isError?: unknown };
     if (own.isError === undefined) return { result: own, isError: false };
     const { isError, ...result } = own;
     return { result, isError: isError === true };
@@ -68,7 +77,7 @@ export function checkBeforeToolCall(decision: unknown): BeforeDecision {
   if (!("result" in decision)) return { kind: "run" };
   const result = checkToolResult(decision.result, "result");
   if (!result.ok) return { kind: "invalid", problem: `beforeToolCall hook returned an invalid result: ${result.problem}; ${expected}` };
-  return { kind: "answer", result: result.value, isError: decision.isError === true };
+  return { kind: "answer", result: withSafeDetails(result.value), isError: decision.isError === true };
 }
 
 /** What `afterToolCall` changes, once checked: the fields to replace. */
@@ -91,6 +100,6 @@ export function checkAfterToolCall(answer: unknown): AfterPatch {
     if (typeof value !== "boolean") return { ok: false, problem: `afterToolCall hook returned ${key}: ${describeValue(value)}, expected a boolean` };
     patch[key] = value;
   }
-  if (answer.details !== undefined) patch.details = answer.details;
+  if (answer.details !== undefined) patch.details = jsonSafe(answer.details);
   return { ok: true, patch };
 }
