@@ -5,11 +5,11 @@
  * endpoint; in production it would be e.g. OpenAI, with the key in the
  * server's environment and the agent in a browser or another process.
  *
- *   npx tsx --conditions=source examples/proxy.ts
+ *   npm run example:proxy
  */
 import { z } from "zod";
 import { Agent, defineTool } from "tinyagent";
-import { createProxyServer, proxyModel, streamProxy } from "tinyagent/proxy";
+import { createProxyServer, proxyModel } from "tinyagent/proxy";
 import { startFauxServer } from "tinyagent/testing";
 
 // ── Server side: knows the provider, its key and which models clients may use.
@@ -32,8 +32,8 @@ const sum = defineTool({
   },
 });
 
+// No streamFn: the default one picks streamProxy for a proxyModel (by its api).
 const agent = new Agent({
-  streamFn: streamProxy,
   model: proxyModel({ id: provider.model.id, proxyUrl, authToken: "client-token" }),
   tools: [sum],
   systemPrompt: "Use the sum tool for arithmetic.",
@@ -52,7 +52,7 @@ const reply = await agent.prompt("What is 12 + 30 + 7?");
 console.log(`\nstopReason: ${reply.stopReason}; ${agent.state.messages.length} messages in the transcript`);
 
 // A wrong token is refused before anything reaches the provider.
-const intruder = new Agent({ streamFn: streamProxy, model: proxyModel({ id: provider.model.id, proxyUrl, authToken: "guess" }) });
+const intruder = new Agent({ model: proxyModel({ id: provider.model.id, proxyUrl, authToken: "guess" }) });
 const refused = await intruder.prompt("hi");
 console.log(`wrong token: ${refused.errorMessage}`);
 

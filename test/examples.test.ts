@@ -1,12 +1,23 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { anthropicSse, messageEnd, messageStart, textBlock, thinkingBlock } from "./helpers/anthropic-events.js";
+import { startSseServer } from "./helpers/sse-server.js";
 
 const run = promisify(execFile);
-const env = { ...process.env, OPENROUTER_API_KEY: "", TINYAGENT_DEMO_DELAY_MS: "0" };
-const tsx = (file: string) => run("npx", ["tsx", "--conditions=tinyagent-source", file], { env, timeout: 30_000 });
+const KEYS = ["OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"];
+const env = { ...process.env, ...Object.fromEntries(KEYS.map((key) => [key, ""])), TINYAGENT_DEMO_DELAY_MS: "0", TINYAGENT_MODEL: "", TINYAGENT_BASE_URL: "" };
+const tsx = (file: string, args: string[] = [], extraEnv: Record<string, string> = {}) =>
+  run("npx", ["tsx", "--conditions=tinyagent-source", file, ...args], { env: { ...env, ...extraEnv }, timeout: 55_000 });
 
-describe("examples run as written (and exit: no handle left open)", () => {
+/** How a run that exits non-zero ended: its code and what it printed on stderr. */
+async function failure(pending: Promise<unknown>): Promise<{ code: number; stderr: string }> {
+  const error = (await pending.then(() => expect.fail("expected a non-zero exit"), (e: unknown) => e)) as { code: number; stderr: string };
+  return { code: error.code, stderr: error.stderr };
+}
+
+// Each test starts node processes (tsx), slow on a loaded machine: a longer bound than the suite default.
+describe("examples run as written (and exit: no handle left open)", { timeout: 60_000 }, () => {
   it("quickstart answers with the sum tool", async () => {
     const { stdout } = await tsx("examples/quickstart.ts");
     expect(stdout).toContain("[sum] [ { type: 'text', text: '5' } ]");
@@ -26,10 +37,39 @@ describe("examples run as written (and exit: no handle left open)", () => {
     expect(stdout).toContain("The note says: Hello from an MCP tool.");
   });
 
-  it("demo shows states, tool calls, results and usage", async () => {
+  it("demo shows states, thinking apart from the answer, tool calls, results and usage, with no trailing spaces", async () => {
     const { stdout } = await tsx("examples/demo.ts");
-    for (const text of ["[idle → streaming]", "[streaming → executingTools]", "[turnEnd → idle]", "→ sum(", "← sum: 49", "The sum is 49.", "← get_time:", "usage:"]) {
+    expect(stdout).toContain("(built-in scripted model on loopback)");
+    for (const text of ["[idle → streaming]", "[streaming → executingTools]", "[turnEnd → idle]", "→ sum(", "← sum: 49", "← get_time:", "usage:"]) {
       expect(stdout).toContain(text);
+    }
+    expect(stdout).toContain("\n  [idle → streaming]\n  thinking: The user asked for the sum of 12, 30, 7; I will call sum.\n    → sum(");
+    expect(stdout).toContain("\n  [turnEnd → streaming]\n  assistant: The sum is 49.\n  [streaming → turnEnd]\n");
+    expect(stdout.split("\n").filter((line) => /[ \t]$/.test(line))).toEqual([]);
+  });
+
+  it("demo --provider without the provider's key exits 1 naming the env variable; an unknown provider names the known ones", async () => {
+    const [anthropic, google, unknown] = await Promise.all([
+      failure(tsx("examples/demo.ts", ["--provider", "anthropic"])),
+      failure(tsx("examples/demo.ts", ["--provider=google"])),
+      failure(tsx("examples/demo.ts", ["--provider", "mistral"])),
+    ]);
+    expect(anthropic).toEqual({ code: 1, stderr: "--provider anthropic needs an API key: set ANTHROPIC_API_KEY in the environment, or leave --provider out for the built-in loopback model.\n" });
+    expect(google.stderr).toBe("--provider google needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment, or leave --provider out for the built-in loopback model.\n");
+    expect(unknown.stderr).toBe('Unknown --provider "mistral": use one of anthropic, openai, google, openrouter, or leave it out for the built-in loopback model.\n');
+  });
+
+  it("demo --provider anthropic talks the Messages API with the key from ANTHROPIC_API_KEY (endpoint moved to loopback)", async () => {
+    const body = anthropicSse(messageStart(), ...thinkingBlock(0, ["Nothing to ", "compute."], "sig-1"), ...textBlock(1, "Hello ", "from Claude."), ...messageEnd("end_turn"));
+    const server = await startSseServer({ chunks: [body] });
+    try {
+      const { stdout } = await tsx("examples/demo.ts", ["--provider", "anthropic"], { ANTHROPIC_API_KEY: "sk-ant-test", TINYAGENT_BASE_URL: server.url });
+      expect(stdout).toContain(`model: claude-haiku-4-5 via ${server.url}`);
+      expect(stdout).toContain("\n  thinking: Nothing to compute.\n  assistant: Hello from Claude.\n");
+      expect(server.requests.map((r) => [r.url, r.headers["x-api-key"]])).toEqual(Array(3).fill(["/v1/messages", "sk-ant-test"]));
+      expect(server.requests[0]!.json()).toMatchObject({ model: "claude-haiku-4-5", stream: true, tools: [{ name: "sum" }, { name: "get_time" }] });
+    } finally {
+      await server.close();
     }
   });
 });
