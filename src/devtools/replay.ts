@@ -69,7 +69,19 @@ export function replayRun(recording: string | readonly string[]): RunReplay {
   const header = parseRunHeader(lines[0]);
   const entries: (RunLogEntry & { line: number })[] = [];
   for (let i = 1; i < lines.length; i++) entries.push({ ...parseRunEntry(lines[i]!, i + 1), line: i + 1 });
+  const at = { line: 1 };
+  try {
+    return replayEntries(header, entries, at);
+  } catch (error) {
+    if (error instanceof RecordingError) throw error;
+    // A well-formed line can still hold what the machine cannot take (a state that does not exist, a context
+    // field of the wrong kind): that is a bad recording too, named by the line the replay had reached.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new RecordingError(at.line, `the replay failed here (${why}); the recording is malformed or was not made by this machine.`);
+  }
+}
 
+function replayEntries(header: RunLogHeader, entries: (RunLogEntry & { line: number })[], at: { line: number }): RunReplay {
   const context = { ...header.context, streamFn: () => EMPTY, hooks: header.context.hooks ?? {} };
   const snapshot = replayMachine.resolveState({ value: header.value as never, context: context as never });
   // `input` is unused when a snapshot is restored, but the machine's type requires it.
@@ -106,6 +118,7 @@ export function replayRun(recording: string | readonly string[]): RunReplay {
     for (const entry of entries) {
       if (entry.kind !== "event") continue;
       current = entry;
+      at.line = entry.line;
       if (isDerived(entry, root)) {
         const sent = derived.shift();
         if (!sent || sent.type !== entry.event.type || sent.to !== entry.to || sent.from !== entry.from) {
