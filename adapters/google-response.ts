@@ -136,3 +136,24 @@ function geminiUsage(raw: GeminiUsage, cost: ModelCost | undefined) {
     cost,
   );
 }
+
+/**
+ * The wait a Gemini error body asks for: a 429 carries it as a
+ * `google.rpc.RetryInfo` detail (`"retryDelay": "38s"`, a protobuf Duration),
+ * not as a `retry-after` header. Undefined when the body states none.
+ */
+export function geminiRetryDelayMs(errorBody: string): number | undefined {
+  let details: unknown;
+  try {
+    details = (JSON.parse(errorBody) as { error?: { details?: unknown } }).error?.details;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details as { "@type"?: unknown; retryDelay?: unknown }[]) {
+    if (typeof detail?.["@type"] !== "string" || !detail["@type"].endsWith("google.rpc.RetryInfo")) continue;
+    const seconds = typeof detail.retryDelay === "string" ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay.trim())?.[1] : undefined;
+    if (seconds !== undefined) return Math.round(Number(seconds) * 1000);
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@
 import type { Observable } from "rxjs";
 import type { AssistantMessageEvent, Context, Model } from "../src/core/types.js";
 import { buildGoogleRequest } from "./google-request.js";
-import { geminiDecoder } from "./google-response.js";
+import { geminiDecoder, geminiRetryDelayMs } from "./google-response.js";
 import { type HttpStreamOptions, streamSse } from "./sse-engine.js";
 
 /** The `api` id of Gemini models. */
@@ -39,6 +39,6 @@ export function googleModel(id: string, init: GoogleModelInit = {}): Model {
 export function streamGoogle(model: Model, context: Context, options: HttpStreamOptions = {}): Observable<AssistantMessageEvent> {
   return streamSse(model, options, () => {
     const request = buildGoogleRequest(model, context, options);
-    return { request, decoder: (builder) => geminiDecoder(builder, model.cost, request.url) };
+    return { request, decoder: (builder) => geminiDecoder(builder, model.cost, request.url), retryAfterMs: geminiRetryDelayMs };
   });
 }

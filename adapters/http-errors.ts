@@ -34,8 +34,11 @@ export type ApiKeySource =
   | { kind: "env"; envVar: string }
   | { kind: "none"; envVar: string | undefined; provider: string };
 
-/** What an HTTP error message needs to know about the request. */
-export type RequestSummary = { url: string; modelId: string; keySource: ApiKeySource };
+/**
+ * What an HTTP error message needs to know about the request. `bodyRetryAfterMs`
+ * is the wait a provider states in its error body (Gemini's RetryInfo), used when no header states one.
+ */
+export type RequestSummary = { url: string; modelId: string; keySource: ApiKeySource; bodyRetryAfterMs?: number };
 
 /** The failure for a non-2xx response; `bodyText` is the response body as text. */
 export function httpFailure(status: number, headers: Headers, bodyText: string, req: RequestSummary): StreamFailure {
@@ -52,7 +55,7 @@ export function httpFailure(status: number, headers: Headers, bodyText: string, 
   }
   if (RETRYABLE_STATUSES.has(status)) {
     const what = status === 429 ? "Rate limited" : status === 529 ? "Provider overloaded" : "Provider error";
-    const retryAfterMs = parseRetryAfter(headers);
+    const retryAfterMs = parseRetryAfter(headers) ?? req.bodyRetryAfterMs;
     if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
       const seconds = Math.ceil(retryAfterMs / 1000);
       return new StreamFailure(`${what} (HTTP ${status}) at ${req.url}${said}. The provider asks to retry after ${seconds} s.`);

@@ -39,8 +39,16 @@ export type SseDecoder = {
   json?(body: unknown): void;
 };
 
-/** A provider: its request, and a fresh decoder per attempt. */
-export type SseProtocol = { request: WireRequest; decoder(builder: AssistantMessageBuilder): SseDecoder };
+/**
+ * A provider: its request, and a fresh decoder per attempt. `retryAfterMs`
+ * reads the wait a provider states in an HTTP error body rather than a
+ * `retry-after` header (Gemini's `RetryInfo.retryDelay`).
+ */
+export type SseProtocol = {
+  request: WireRequest;
+  decoder(builder: AssistantMessageBuilder): SseDecoder;
+  retryAfterMs?(errorBody: string): number | undefined;
+};
 
 /** Without `idleTimeoutMs`, a stream that sends no data for 5 minutes is given up (long enough for silent reasoning). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
@@ -147,7 +155,8 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
     }
     if (!response.ok) {
       const text = scrub(await response.text().catch(() => ""));
-      throw httpFailure(response.status, response.headers, text, { url, modelId: model.id, keySource: request.keySource });
+      const bodyRetryAfterMs = protocol.retryAfterMs?.(text);
+      throw httpFailure(response.status, response.headers, text, { url, modelId: model.id, keySource: request.keySource, bodyRetryAfterMs });
     }
     if (!response.body) throw new StreamFailure(`The response from ${url} has no body.`);
 

@@ -381,6 +381,38 @@ describe("streamGoogle: errors, retries, abort", () => {
     expect(server!.requests).toHaveLength(2);
   });
 
+  it("a 429 without retry-after waits the RetryInfo retryDelay of its body; one over a minute is not waited for and says when", async () => {
+    const quota = (retryDelay: string) =>
+      JSON.stringify({
+        error: {
+          code: 429,
+          message: "You exceeded your current quota, please check your plan and billing details.",
+          status: "RESOURCE_EXHAUSTED",
+          details: [
+            { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests", quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier" }] },
+            { "@type": "type.googleapis.com/google.rpc.Help", links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }] },
+            { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay },
+          ],
+        },
+      });
+    const model = await serve([{ status: 429, headers: json, chunks: [quota("0.025s")] }, { chunks: [textBody("ok")] }]);
+    const events = await run(model, userContext(), { maxRetries: 1, retryBaseDelayMs: 10_000 });
+    expect(events.filter((e) => e.type === "retry")).toEqual([{ type: "retry", attempt: 1, delayMs: 25, reason: expect.stringMatching(/^Rate limited \(HTTP 429\) at .*: You exceeded your current quota/) }]);
+    expect(finalOf(events)).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: "ok" }] });
+    await server!.close();
+
+    const later = await serve({ status: 429, headers: json, chunks: [quota("120s")] });
+    const refused = await run(later, userContext(), { maxRetries: 2 });
+    expect(types(refused)).toEqual(["error"]);
+    expect(finalOf(refused).errorMessage).toMatch(/^Rate limited \(HTTP 429\) at .*\. The provider asks to retry after 120 s\.$/);
+    await server!.close();
+
+    // A header, when there is one, wins over the body.
+    const both = await serve([{ status: 429, headers: { ...json, "retry-after": "0" }, chunks: [quota("30s")] }, { chunks: [textBody("ok")] }]);
+    const headed = await run(both, userContext(), { maxRetries: 1 });
+    expect(headed.find((e) => e.type === "retry")).toMatchObject({ delayMs: 0 });
+  });
+
   it("abort mid-stream ends with aborted, keeps the partial text, and the server sees the disconnect", async () => {
     const release = deferred();
     const model = await serve({ chunks: [gsse(gchunk([{ text: "partial" }])), () => release.promise, gsse(gchunk([{ text: "late" }], "STOP"))], end: "hang" });
