@@ -37,7 +37,7 @@ beforeAll(async () => {
     overHttp("streamableHttp", "get-sum"),
     overHttp("sse", "echo"),
   ]);
-});
+}, 30_000); // five node processes loading at once: over vitest's 10 s on a busy machine
 afterAll(async () => {
   await Promise.all([everything, files, memory, streamable?.connection, sse?.connection].map((c) => c?.close()));
   await Promise.all([streamable?.server.close(), sse?.server.close()]);

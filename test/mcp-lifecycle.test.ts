@@ -8,9 +8,10 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AgentError, type AgentMessage, type AgentTool, type ToolResultMessage } from "../src/index.js";
-import { connectMcpServer, type McpConnection } from "../src/mcp/index.js";
+import { connectMcpServer, serveAgentOverMcp, type McpConnection } from "../src/mcp/index.js";
+import { fauxMcpAgent } from "./fixtures/faux-mcp-agent.js";
 import { fauxAgents } from "./helpers/faux-agents.js";
 import { fixtureServer, referenceServer } from "./helpers/mcp-servers.js";
 import { until } from "./helpers/transcript.js";
@@ -137,6 +138,25 @@ describe("calls", () => {
   });
 });
 
+describe("Streamable HTTP sessions", () => {
+  it("a session the server has expired (404) is re-initialised and the call made again", async () => {
+    // The server's idle clock is faked, so the session ends exactly when the test says.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const server = await serveAgentOverMcp(fauxMcpAgent(), { name: "helper", description: "A helpful agent.", http: { sessionIdleMs: 60_000 } });
+    const connection = await connectMcpServer({ url: server.url! });
+    try {
+      const ask = async (prompt: string) => (await tool(connection, "helper").execute("1", { prompt }, undefined, () => {})).content;
+      expect(await ask("before")).toEqual([{ type: "text", text: "You said: before" }]);
+      vi.advanceTimersByTime(60_000);
+      expect(await ask("after")).toEqual([{ type: "text", text: "You said: after" }]);
+    } finally {
+      vi.useRealTimers();
+      await connection.close();
+      await server.close();
+    }
+  });
+});
+
 // No agents here, so these may run side by side (each waits on a process starting).
 describe.concurrent("a server that fails", () => {
   it("exiting at start: a clear error naming the command and its stderr", async () => {
@@ -153,6 +173,14 @@ describe.concurrent("a server that fails", () => {
     expect((error as Error).message).toBe(
       "MCP server `tinyagent-no-such-mcp-server` could not be started: spawn tinyagent-no-such-mcp-server ENOENT. Check the command and that it is installed. It wrote nothing to stderr.",
     );
+  });
+
+  it("close() stops a spawned server, even one that ignores its stdin closing", async () => {
+    const lingering = await connectMcpServer(fixtureServer("--linger"));
+    const pid = lingering.pid!;
+    expect(alive(pid)).toBe(true);
+    await lingering.close();
+    expect(alive(pid)).toBe(false);
   });
 
   it("a spawned server is killed when the parent process exits, even one that ignores its stdin closing", async () => {

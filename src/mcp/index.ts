@@ -7,3 +7,6 @@ export { connectMcpServer } from "./connect.js";
 export type { McpConnection, McpConnectOptions, McpToolHost } from "./connect.js";
 export type { McpHttpServer, McpServerSpec, McpStdioServer } from "./server-link.js";
 export type { McpToolProgressDetails, McpToolResultDetails } from "./tool-result.js";
+export { serveAgentOverMcp } from "./serve-agent.js";
+export type { McpAgentServer, McpHttpListen, ServeAgentOverMcpOptions } from "./serve-agent.js";
+export type { AgentMcpToolOptions, McpServableAgent } from "./agent-mcp-server.js";
