@@ -31,9 +31,10 @@ const alive = (pid: number) => {
 };
 
 let fixture: McpConnection;
+// Generous bounds: on a busy machine a node process can take seconds to load.
 beforeAll(async () => {
-  fixture = await connectMcpServer(fixtureServer(), { timeoutMs: 5000 });
-});
+  fixture = await connectMcpServer(fixtureServer(), { timeoutMs: 20_000 });
+}, 30_000);
 afterAll(() => fixture?.close());
 
 const tool = (connection: McpConnection, name: string) => connection.tools.find((t) => t.name === name)!;
