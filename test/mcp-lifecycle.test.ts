@@ -106,6 +106,8 @@ describe("calls", () => {
 
   it("a hung call is bounded by the tool's timeoutMs: an error result, and the server is told to cancel", async () => {
     const before = await cancellations();
+    // connectMcpServer's timeoutMs is every tool's; a shorter one here keeps the test fast.
+    expect(tool(fixture, "wait_for_cancel").timeoutMs).toBe(20_000);
     const hung = { ...tool(fixture, "wait_for_cancel"), timeoutMs: 150 };
     const { agent } = make([{ toolCalls: [{ name: "wait_for_cancel", arguments: {} }] }, { text: "ok" }], { tools: [hung] });
     await agent.prompt("go");
