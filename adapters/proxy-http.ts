@@ -1,26 +1,15 @@
 /**
  * Small node:http helpers of the proxy server: bounded body reading, JSON
- * error replies, bearer-token checks and CORS headers.
+ * error replies, bearer-token checks and CORS headers (the decisions are
+ * `./proxy-policy.ts`'s, shared with the fetch handler).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { corsHeadersFor, HttpRejection, originAllowedFor, presentedBearer } from "./proxy-policy.js";
+import type { ProxyCorsOptions } from "./proxy-policy.js";
 
-/** Which browser origins may call the proxy. */
-export type ProxyCorsOptions = {
-  /** "*" for any origin, a list of exact origins, or a predicate. */
-  origin: "*" | string | readonly string[] | ((origin: string) => boolean);
-  /** Seconds a browser may cache a preflight answer (default 600). */
-  maxAge?: number;
-};
-
-/** A request the server refuses, with its HTTP status. */
-export class HttpRejection {
-  constructor(
-    readonly status: number,
-    readonly message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {}
-}
+export { checkTokens, HttpRejection } from "./proxy-policy.js";
+export type { ProxyCorsOptions } from "./proxy-policy.js";
 
 /** Sends `{ error, ...extra }` — the shape pi-agent-core's client reads (`errorData.error`). */
 export function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
@@ -78,55 +67,24 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
  * is never the empty token.
  */
 export function matchedToken(req: IncomingMessage, tokens: readonly string[]): string | undefined {
-  const header = req.headers.authorization ?? "";
-  if (!/^bearer /i.test(header)) return undefined;
-  const presented = header.slice("bearer ".length);
-  if (presented.length === 0) return undefined;
+  const presented = presentedBearer(req.headers.authorization);
+  if (presented === undefined) return undefined;
   const given = sha256(presented);
   let found: string | undefined;
   for (const token of tokens) if (timingSafeEqual(given, sha256(token)) && found === undefined) found = token;
   return found;
 }
 
-/** Throws when a configured token is empty or whitespace only: such a token would open the proxy. */
-export function checkTokens(tokens: readonly unknown[]): void {
-  for (const token of tokens) {
-    if (typeof token !== "string" || token.trim().length === 0) {
-      throw new Error("createProxyServer: an empty or blank `authToken` would let anyone in; give real tokens (or `authorize`).");
-    }
-  }
-}
-
 function sha256(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
-/**
- * Whether a request's `Origin` may be served: any request without one
- * (non-browser clients), an origin the CORS list allows, and with CORS off
- * only the page's own origin (the `Origin` naming the `Host` it was sent to).
- */
+/** See {@link originAllowedFor}. */
 export function originAllowed(req: IncomingMessage, cors: ProxyCorsOptions | undefined): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (cors) return Object.keys(corsHeaders(req, cors)).length > 0;
-  return URL.canParse(origin) && new URL(origin).host === req.headers.host;
+  return originAllowedFor(req.headers.origin, req.headers.host, cors);
 }
 
-/** The CORS headers for this request's origin, or none when CORS is off or the origin is not allowed. */
+/** See {@link corsHeadersFor}. */
 export function corsHeaders(req: IncomingMessage, cors: ProxyCorsOptions | undefined): Record<string, string> {
-  const origin = req.headers.origin;
-  if (!cors || !origin) return {};
-  const allowed = cors.origin;
-  const ok =
-    allowed === "*" ||
-    (typeof allowed === "string" ? allowed === origin : typeof allowed === "function" ? allowed(origin) : allowed.includes(origin));
-  if (!ok) return {};
-  return {
-    "Access-Control-Allow-Origin": allowed === "*" ? "*" : origin,
-    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type",
-    "Access-Control-Max-Age": String(cors.maxAge ?? 600),
-    Vary: "Origin",
-  };
+  return corsHeadersFor(req.headers.origin, cors);
 }

@@ -5,7 +5,7 @@
  * larger upstream body. The walk is iterative and stops at the first bound
  * passed, so a hostile body costs no more than reading it.
  */
-import { HttpRejection } from "./proxy-http.js";
+import { HttpRejection } from "./proxy-policy.js";
 
 /** Counts a proxy request may not exceed (see `ProxyServerOptions.limits`). */
 export type ProxyRequestLimits = {

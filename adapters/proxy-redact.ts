@@ -19,6 +19,12 @@ const END_OF: Record<string, DeltaType> = { text_end: "text_delta", thinking_end
 const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 const HOST_REPLACEMENT = "[upstream host]";
 
+/** Provider keys the default upstream falls back to (so a reply is redacted of them too); none where there is no `process`. */
+export function environmentKeys(): (string | undefined)[] {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  return [env.OPENAI_API_KEY, env.OPENROUTER_API_KEY];
+}
+
 /** Redaction for one stream; see the module comment. */
 export class ProxyRedactor {
   private readonly secrets: string[];

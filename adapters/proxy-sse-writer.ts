@@ -7,8 +7,20 @@
  * If what waits still exceeds `maxBufferedBytes`, the stream is cancelled
  * rather than buffered without bound.
  */
-import type { ServerResponse } from "node:http";
 import type { ProxyWireEvent } from "./proxy-wire.js";
+
+/**
+ * Where the frames go: node's `ServerResponse` as it is, or the fetch
+ * handler's body stream (`./proxy-fetch.ts`). `write` returns false when the
+ * reader is behind; `drain` says it caught up.
+ */
+export type SseTarget = {
+  write(chunk: string): boolean;
+  end(): unknown;
+  readonly destroyed: boolean;
+  once(event: "drain", listener: () => void): unknown;
+  off(event: "drain", listener: () => void): unknown;
+};
 
 type DeltaEvent = Extract<ProxyWireEvent, { delta: string }>;
 
@@ -30,7 +42,7 @@ export class SseWriter {
   private closed = false;
 
   constructor(
-    private readonly res: ServerResponse,
+    private readonly res: SseTarget,
     private readonly options: SseWriterOptions,
   ) {}
 

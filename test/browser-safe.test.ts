@@ -31,4 +31,10 @@ describe("the main entry is browser-safe (the web chat bundles it)", () => {
   it("no module reachable from src/index.ts imports a node builtin (node-only code belongs in tinyagent/proxy, tinyagent/testing or a node subpath)", () => {
     expect(nodeImportsReachableFrom("src/index.ts")).toEqual([]);
   });
+
+  it("nor from src/proxy-browser.ts, what `tinyagent/proxy` resolves to under the browser condition (streamProxy, proxyRequestHandler)", () => {
+    expect(nodeImportsReachableFrom("src/proxy-browser.ts")).toEqual([]);
+    // The check bites: the node build of the entry reaches node:http.
+    expect(nodeImportsReachableFrom("src/proxy.ts")).toContain("adapters/proxy-server.ts → node:http");
+  });
 });
