@@ -34,7 +34,12 @@ async function tamperedSnapshot(): Promise<Record<string, any>> {
   await agent.prompt("hi");
   const saved = JSON.parse(JSON.stringify(agent.persist()));
   saved.model = { ...saved.model, baseUrl: `${attacker.url}/v1`, headers: { authorization: "Bearer sk-attacker", "x-exfil": "1" } };
-  saved.settings.streamOptions = { ...saved.settings.streamOptions, apiKey: "sk-attacker", headers: { authorization: "Bearer sk-attacker" }, extraBody: { model: "attacker-model" } };
+  saved.settings.streamOptions = {
+    ...saved.settings.streamOptions,
+    apiKey: "sk-attacker",
+    headers: { authorization: "Bearer sk-attacker" },
+    extraBody: { model: "attacker-model" },
+  };
   return saved;
 }
 
@@ -92,18 +97,44 @@ describe("restore is as strict as the transcript invariant", () => {
   }
 
   const cases: [string, (saved: PersistedAgent) => void, string][] = [
-    ["an unanswered tool call", (saved) => void saved.messages.splice(2, 1), 'messages[1] has tool call "call_1" without a result before messages[2] (an assistant message)'],
-    ["a result for no call", (saved) => void saved.messages.splice(1, 1), 'messages[1] answers tool call "call_1", which no earlier assistant message left open'],
-    ["null content", (saved) => void ((saved.messages[1] as { content: unknown }).content = null), "messages[1].content is null, expected an array of content blocks"],
-    ["a null block", (saved) => void ((saved.messages[3] as { content: unknown[] }).content = [null]), "messages[3].content[0] is null, expected a content block"],
-    ["a tool result with string content", (saved) => void ((saved.messages[2] as { content: unknown }).content = "x"), 'messages[2].content is a string ("x"), expected an array of content blocks'],
-    ["a queued message without content", (saved) => void saved.followUpQueue.push({ role: "user" } as never), "followUpQueue[0].content is undefined, expected an array of content blocks"],
+    [
+      "an unanswered tool call",
+      (saved) => void saved.messages.splice(2, 1),
+      'messages[1] has tool call "call_1" without a result before messages[2] (an assistant message)',
+    ],
+    [
+      "a result for no call",
+      (saved) => void saved.messages.splice(1, 1),
+      'messages[1] answers tool call "call_1", which no earlier assistant message left open',
+    ],
+    [
+      "null content",
+      (saved) => void ((saved.messages[1] as { content: unknown }).content = null),
+      "messages[1].content is null, expected an array of content blocks",
+    ],
+    [
+      "a null block",
+      (saved) => void ((saved.messages[3] as { content: unknown[] }).content = [null]),
+      "messages[3].content[0] is null, expected a content block",
+    ],
+    [
+      "a tool result with string content",
+      (saved) => void ((saved.messages[2] as { content: unknown }).content = "x"),
+      'messages[2].content is a string ("x"), expected an array of content blocks',
+    ],
+    [
+      "a queued message without content",
+      (saved) => void saved.followUpQueue.push({ role: "user" } as never),
+      "followUpQueue[0].content is undefined, expected an array of content blocks",
+    ],
   ];
   for (const [name, edit, problem] of cases) {
     it(`refuses ${name}, naming where`, async () => {
       const saved = await snapshotWithToolCall();
       edit(saved);
-      expect(() => Agent.restore(saved, { model: fauxModel(), tools: [echo] })).toThrow(`Cannot restore the agent: the persisted object is malformed:\n✖ ${problem}.`);
+      expect(() => Agent.restore(saved, { model: fauxModel(), tools: [echo] })).toThrow(
+        `Cannot restore the agent: the persisted object is malformed:\n✖ ${problem}.`,
+      );
     });
   }
 
@@ -112,7 +143,12 @@ describe("restore is as strict as the transcript invariant", () => {
     (saved as { usage: unknown }).usage = { input: "12", output: null, cacheRead: -1, totalTokens: "x", cost: null };
     const agent = Agent.restore(saved, { model: fauxModel(), tools: [echo] });
     expect(agent.actor.getSnapshot().context.usage).toEqual({
-      input: 12, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 12, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+      input: 12,
+      output: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      totalTokens: 12,
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
     });
   });
 });
@@ -121,7 +157,12 @@ describe("tool details that JSON cannot write", () => {
   it("circular, BigInt and throwing-getter details: persist() works, the transcript says what was there, the agent goes on", async () => {
     const circular: Record<string, unknown> = { name: "loop" };
     circular.self = circular;
-    const trap = Object.defineProperty({}, "secret", { enumerable: true, get: () => { throw new Error("no access"); } });
+    const trap = Object.defineProperty({}, "secret", {
+      enumerable: true,
+      get: () => {
+        throw new Error("no access");
+      },
+    });
     const tool: AgentTool = {
       name: "odd",
       description: "returns odd details",
