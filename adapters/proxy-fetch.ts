@@ -12,7 +12,16 @@ import { DEFAULT_REQUEST_LIMITS } from "./proxy-limits.js";
 import type { ProxyOptions } from "./proxy-options.js";
 import { pipeUpstream } from "./proxy-pipe.js";
 import type { PipedStream } from "./proxy-pipe.js";
-import { checkTokens, corsHeadersFor, HttpRejection, originAllowedFor, originRejection, presentedBearer, rejectionHeaders, routeRejection } from "./proxy-policy.js";
+import {
+  checkTokens,
+  corsHeadersFor,
+  HttpRejection,
+  originAllowedFor,
+  originRejection,
+  presentedBearer,
+  rejectionHeaders,
+  routeRejection,
+} from "./proxy-policy.js";
 import { environmentKeys, ProxyRedactor } from "./proxy-redact.js";
 import { checkJsonMediaType, parseProxyRequest } from "./proxy-request.js";
 import type { SseTarget } from "./proxy-sse-writer.js";
@@ -73,7 +82,10 @@ export function proxyRequestHandler(options: ProxyRequestHandlerOptions): ProxyR
   function takeSlot(client: string): () => void {
     const mine = inFlightPerClient.get(client) ?? 0;
     if (client !== "" && mine >= maxStreamsPerClient) {
-      throw new HttpRejection(429, `Too many streams at once for this client: ${mine} in flight, the limit is ${maxStreamsPerClient} (maxStreamsPerClient). Wait for one to end.`);
+      throw new HttpRejection(
+        429,
+        `Too many streams at once for this client: ${mine} in flight, the limit is ${maxStreamsPerClient} (maxStreamsPerClient). Wait for one to end.`,
+      );
     }
     if (inFlight >= maxStreams) throw new HttpRejection(503, `The proxy is at its limit of ${maxStreams} streams at once (maxStreams); retry shortly.`);
     inFlight++;
@@ -98,7 +110,12 @@ export function proxyRequestHandler(options: ProxyRequestHandlerOptions): ProxyR
     const redaction = new ProxyRedactor([apiKey, ...secretHeaderValues(model.headers), ...environmentKeys()], [model.baseUrl]);
     const sink = bodyStream(request.signal);
     const piped = pipeUpstream({
-      target: sink.target, upstream, model, request: parsed, apiKey, redaction,
+      target: sink.target,
+      upstream,
+      model,
+      request: parsed,
+      apiKey,
+      redaction,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 120_000,
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
@@ -126,7 +143,8 @@ export function proxyRequestHandler(options: ProxyRequestHandlerOptions): ProxyR
     if (misrouted) return reject(misrouted);
     if (closing) return reject(new HttpRejection(503, "Proxy server is shutting down."));
     const origin = request.headers.get("origin");
-    if (!originAllowedFor(origin, request.headers.get("host") ?? new URL(request.url).host, options.cors)) return reject(originRejection(origin!, options.cors));
+    if (!originAllowedFor(origin, request.headers.get("host") ?? new URL(request.url).host, options.cors))
+      return reject(originRejection(origin!, options.cors));
     let release: (() => void) | undefined;
     try {
       const client = await authorizedClient(request);

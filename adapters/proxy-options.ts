@@ -49,4 +49,3 @@ export type ProxyOptions = {
   /** A bound on one whole upstream stream (default 10 min); past it the stream ends with an error and the upstream is cancelled. */
   upstreamTimeoutMs?: number;
 };
-

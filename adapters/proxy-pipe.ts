@@ -55,8 +55,14 @@ export function pipeUpstream(settings: PipeSettings): PipedStream {
     cancel();
     fail("error", text);
   };
-  const idleTimer = setTimeout(() => giveUp(`Proxy: the upstream sent nothing for ${upstreamIdleTimeoutMs} ms (upstreamIdleTimeoutMs); stream cancelled.`), upstreamIdleTimeoutMs);
-  const totalTimer = setTimeout(() => giveUp(`Proxy: the upstream stream took longer than ${upstreamTimeoutMs} ms (upstreamTimeoutMs); stream cancelled.`), upstreamTimeoutMs);
+  const idleTimer = setTimeout(
+    () => giveUp(`Proxy: the upstream sent nothing for ${upstreamIdleTimeoutMs} ms (upstreamIdleTimeoutMs); stream cancelled.`),
+    upstreamIdleTimeoutMs,
+  );
+  const totalTimer = setTimeout(
+    () => giveUp(`Proxy: the upstream stream took longer than ${upstreamTimeoutMs} ms (upstreamTimeoutMs); stream cancelled.`),
+    upstreamTimeoutMs,
+  );
 
   const { upstream, model, request, apiKey } = settings;
   const source = defer(() => upstream(model, request.context, { ...request.options, ...(apiKey ? { apiKey } : {}), signal: controller.signal }));

@@ -49,9 +49,7 @@ export function presentedBearer(header: string | null | undefined): string | und
 export function corsHeadersFor(origin: string | null | undefined, cors: ProxyCorsOptions | undefined): Record<string, string> {
   if (!cors || !origin) return {};
   const allowed = cors.origin;
-  const ok =
-    allowed === "*" ||
-    (typeof allowed === "string" ? allowed === origin : typeof allowed === "function" ? allowed(origin) : allowed.includes(origin));
+  const ok = allowed === "*" || (typeof allowed === "string" ? allowed === origin : typeof allowed === "function" ? allowed(origin) : allowed.includes(origin));
   if (!ok) return {};
   return {
     "Access-Control-Allow-Origin": allowed === "*" ? "*" : origin,
@@ -75,7 +73,10 @@ export function originAllowedFor(origin: string | null | undefined, host: string
 
 /** The refusal for an origin {@link originAllowedFor} turned down. */
 export function originRejection(origin: string, cors: ProxyCorsOptions | undefined): HttpRejection {
-  return new HttpRejection(403, `Origin ${origin} is not allowed on this proxy${cors ? " (add it to cors.origin)" : " (CORS is off: only same-origin pages may call it; set cors.origin)"}.`);
+  return new HttpRejection(
+    403,
+    `Origin ${origin} is not allowed on this proxy${cors ? " (add it to cors.origin)" : " (CORS is off: only same-origin pages may call it; set cors.origin)"}.`,
+  );
 }
 
 /** The refusal of a request path the proxy does not serve. */

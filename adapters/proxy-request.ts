@@ -64,16 +64,26 @@ export async function parseProxyRequest(
   }
   const requested = parsed.data.model;
   const model =
-    models === undefined ? openModel(requested, settings.customUpstream) : typeof models === "function" ? await models(requested) : models.find((m) => m.id === requested.id);
+    models === undefined
+      ? openModel(requested, settings.customUpstream)
+      : typeof models === "function"
+        ? await models(requested)
+        : models.find((m) => m.id === requested.id);
   if (!model && models === undefined) {
     const provider = requested.provider ?? "(none)";
-    throw new HttpRejection(403, `This proxy has no model allow-list and provider "${provider}" has no known public endpoint; the server must pass { models } to createProxyServer.`);
+    throw new HttpRejection(
+      403,
+      `This proxy has no model allow-list and provider "${provider}" has no known public endpoint; the server must pass { models } to createProxyServer.`,
+    );
   }
   if (!model) throw new HttpRejection(403, `Model "${requested.id}" is not allowed on this proxy.`);
   const { options: requestOptions } = parsed.data;
   if (requestOptions.maxTokens !== undefined) {
     if (requestOptions.maxTokens > limits.maxOutputTokens) {
-      throw new HttpRejection(400, `options.maxTokens is ${requestOptions.maxTokens}; this proxy accepts at most ${limits.maxOutputTokens} (limits.maxOutputTokens).`);
+      throw new HttpRejection(
+        400,
+        `options.maxTokens is ${requestOptions.maxTokens}; this proxy accepts at most ${limits.maxOutputTokens} (limits.maxOutputTokens).`,
+      );
     }
     // The server's model knows its own ceiling: ask for no more than that.
     if (model.maxTokens !== undefined && requestOptions.maxTokens > model.maxTokens) requestOptions.maxTokens = model.maxTokens;

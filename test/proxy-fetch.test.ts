@@ -100,8 +100,16 @@ describe("proxyRequestHandler: Request in, Response out", () => {
     const response = await handler({ upstream: upstream.streamFn })(post());
     // Nothing read yet: the whole burst waited in the handler, mostly merged.
     const text = await response.text();
-    const frames = text.split("\n\n").filter(Boolean).map((f) => JSON.parse(f.slice("data: ".length)) as { type: string; delta?: string });
-    expect(frames.filter((f) => f.type === "text_delta").map((f) => f.delta).join("").length).toBe(500 * 100);
+    const frames = text
+      .split("\n\n")
+      .filter(Boolean)
+      .map((f) => JSON.parse(f.slice("data: ".length)) as { type: string; delta?: string });
+    expect(
+      frames
+        .filter((f) => f.type === "text_delta")
+        .map((f) => f.delta)
+        .join("").length,
+    ).toBe(500 * 100);
     expect(frames.filter((f) => f.type === "text_delta").length).toBeLessThan(500);
     expect(frames.at(-1)?.type).toBe("done");
   });
@@ -137,11 +145,16 @@ describe("tinyagent/proxy in a browser bundle", () => {
   const bundle = (contents: string) =>
     build({
       stdin: { contents, resolveDir: process.cwd(), loader: "ts" },
-      bundle: true, write: false, platform: "browser", format: "esm", logLevel: "silent",
-      conditions: ["tinyagent-source"], external: ["zod", "zod/*", "rxjs", "eventsource-parser", "partial-json", "xstate"],
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      logLevel: "silent",
+      conditions: ["tinyagent-source"],
+      external: ["zod", "zod/*", "rxjs", "eventsource-parser", "partial-json", "xstate"],
     });
 
-  it("`import { streamProxy, proxyModel, proxyRequestHandler } from \"tinyagent/proxy\"` bundles for the browser with no node: module", async () => {
+  it('`import { streamProxy, proxyModel, proxyRequestHandler } from "tinyagent/proxy"` bundles for the browser with no node: module', async () => {
     const result = await bundle(`export { streamProxy, proxyModel, proxyRequestHandler } from "tinyagent/proxy";`);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/["']node:/);
