@@ -23,7 +23,13 @@ const tools: AgentTool[] = [
       return { content: [{ type: "text", text: "3" }], details: { sum: 3 } };
     },
   },
-  { name: "ask", description: "needs approval", parameters: { type: "object", properties: {} }, requiresApproval: true, execute: async () => ({ content: [{ type: "text", text: "ran" }] }) },
+  {
+    name: "ask",
+    description: "needs approval",
+    parameters: { type: "object", properties: {} },
+    requiresApproval: true,
+    execute: async () => ({ content: [{ type: "text", text: "ran" }] }),
+  },
 ];
 
 async function record(script: FauxScript, drive: (agent: Agent) => Promise<unknown>): Promise<string[]> {
@@ -40,7 +46,18 @@ let recordings: string[][] = [];
 beforeAll(async () => {
   recordings = [
     await record([{ thinking: "hmm", text: "Hello there" }], (agent) => agent.prompt("hi")),
-    await record([{ toolCalls: [{ name: "add", arguments: { a: 1 } }, { name: "missing", arguments: {} }] }, { text: "3" }], (agent) => agent.prompt("add")),
+    await record(
+      [
+        {
+          toolCalls: [
+            { name: "add", arguments: { a: 1 } },
+            { name: "missing", arguments: {} },
+          ],
+        },
+        { text: "3" },
+      ],
+      (agent) => agent.prompt("add"),
+    ),
     await record([{ toolCalls: [{ name: "ask", arguments: {} }] }, { text: "done" }], async (agent) => {
       const run = agent.prompt("ask");
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -127,28 +144,46 @@ function mutate(lines: string[], mutation: Mutation): string[] {
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constantFrom("drop" as const, "duplicate" as const, "cut" as const), line: fc.nat(), at: fc.nat() }),
   fc.record({ kind: fc.constant("swap" as const), line: fc.nat(), other: fc.nat() }),
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("replace" as const), line: fc.nat(), path: fc.tuple(fc.nat()), value: fc.jsonValue({ maxDepth: 2 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("replace" as const), line: fc.nat(), path: fc.tuple(fc.nat()), value: fc.jsonValue({ maxDepth: 2 }) }),
+  },
   fc.record({
     kind: fc.constant("retype" as const),
     line: fc.nat(),
-    type: fc.constantFrom("agent.prompt", "agent.abort", "model.events", "tool.done", "tool.update", "agent.approve", "xstate.done.actor.model", "approve", "abort", "agent.reset"),
+    type: fc.constantFrom(
+      "agent.prompt",
+      "agent.abort",
+      "model.events",
+      "tool.done",
+      "tool.update",
+      "agent.approve",
+      "xstate.done.actor.model",
+      "approve",
+      "abort",
+      "agent.reset",
+    ),
   }),
 );
 
 describe("replay of malformed recordings", () => {
-  it(`${RUNS} random mutations: a replay or a RecordingError naming a line, nothing else`, () => {
-    vi.spyOn(console, "error").mockImplementation(() => {});
-    fc.assert(
-      fc.property(fc.nat(recordings.length - 1), fc.array(mutation, { minLength: 1, maxLength: 3 }), (which, mutations) => {
-        const lines = mutations.reduce(mutate, recordings[which]!);
-        try {
-          replayRun(lines);
-        } catch (error) {
-          if (!(error instanceof RecordingError)) throw new Error(`replayRun threw ${String(error)} (not a RecordingError) for ${JSON.stringify(mutations)}`);
-          expect(error.message).toMatch(/^Recording line \d+: /);
-        }
-      }),
-      { numRuns: RUNS },
-    );
-  }, Math.max(15_000, RUNS * 40));
+  it(
+    `${RUNS} random mutations: a replay or a RecordingError naming a line, nothing else`,
+    () => {
+      vi.spyOn(console, "error").mockImplementation(() => {});
+      fc.assert(
+        fc.property(fc.nat(recordings.length - 1), fc.array(mutation, { minLength: 1, maxLength: 3 }), (which, mutations) => {
+          const lines = mutations.reduce(mutate, recordings[which]!);
+          try {
+            replayRun(lines);
+          } catch (error) {
+            if (!(error instanceof RecordingError)) throw new Error(`replayRun threw ${String(error)} (not a RecordingError) for ${JSON.stringify(mutations)}`);
+            expect(error.message).toMatch(/^Recording line \d+: /);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(15_000, RUNS * 40),
+  );
 });
