@@ -110,12 +110,22 @@ describe("serveAgentOverMcp over Streamable HTTP", () => {
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
       });
     const unknown = await post({ "Mcp-Session-Id": "no-such-session" });
-    expect([unknown.status, ((await unknown.json()) as { error: { message: string } }).error.message]).toEqual([404, "Session not found: it ended or expired; initialize a new session."]);
-    const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } };
+    expect([unknown.status, ((await unknown.json()) as { error: { message: string } }).error.message]).toEqual([
+      404,
+      "Session not found: it ended or expired; initialize a new session.",
+    ]);
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    };
     // fetch will not send another Host, so this request goes through node:http.
     const rebinding = await new Promise<number>((resolve, reject) => {
       const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Host: "evil.example" };
-      request(server.url!, { method: "POST", headers }, (res) => resolve(res.resume().statusCode!)).on("error", reject).end(JSON.stringify(initialize));
+      request(server.url!, { method: "POST", headers }, (res) => resolve(res.resume().statusCode!))
+        .on("error", reject)
+        .end(JSON.stringify(initialize));
     });
     expect(rebinding).toBe(403);
     const elsewhere = await post({}, server.url!.replace(/\/mcp$/, "/other"));
@@ -139,7 +149,9 @@ describe("serveAgentOverMcp over Streamable HTTP", () => {
   it("refuses to listen beyond loopback without an authToken, and refuses missing names", async () => {
     const open = serveAgentOverMcp(fauxMcpAgent(), { name: "helper", description: "d", http: { hostname: "0.0.0.0" } });
     await expect(open).rejects.toThrow(AgentError);
-    await expect(open).rejects.toThrow("serveAgentOverMcp: listening on 0.0.0.0 (beyond loopback) lets anyone who can reach it run the agent; set http.authToken.");
+    await expect(open).rejects.toThrow(
+      "serveAgentOverMcp: listening on 0.0.0.0 (beyond loopback) lets anyone who can reach it run the agent; set http.authToken.",
+    );
     await expect(serveAgentOverMcp(fauxMcpAgent(), { description: "d" } as never)).rejects.toThrow(/needs \{ name, description \}/);
   });
 });

@@ -99,7 +99,11 @@ describe.each(PROVIDERS)("$name: idleTimeoutMs", ({ stream, model, path, partial
     vi.advanceTimersByTime(50);
     await ended;
     expect(events.map((event) => event.type)).toEqual(["error"]);
-    expect(finalOf(events)).toMatchObject({ stopReason: "error", content: [], errorMessage: `No data from ${url}${path} for 50 ms (idleTimeoutMs); gave up waiting.` });
+    expect(finalOf(events)).toMatchObject({
+      stopReason: "error",
+      content: [],
+      errorMessage: `No data from ${url}${path} for 50 ms (idleTimeoutMs); gave up waiting.`,
+    });
     expect(await requests[0]!.closed).toEqual({ byClient: true });
   });
 });

@@ -92,7 +92,8 @@ async function serveHttp(agent: McpServableAgent, options: AgentMcpToolOptions, 
     );
   }
   const idleMs = listen.sessionIdleMs ?? 30 * 60_000;
-  if (!(idleMs > 0)) throw new AgentError("invalid-input", `serveAgentOverMcp: http.sessionIdleMs must be a positive number of ms (or Infinity); got ${idleMs}.`);
+  if (!(idleMs > 0))
+    throw new AgentError("invalid-input", `serveAgentOverMcp: http.sessionIdleMs must be a positive number of ms (or Infinity); got ${idleMs}.`);
   const sessions = new Map<string, Session>();
   let allowedHosts: string[] | undefined = listen.allowedHosts;
 
@@ -193,7 +194,10 @@ async function serveHttp(agent: McpServableAgent, options: AgentMcpToolOptions, 
 export async function serveAgentOverMcp(agent: McpServableAgent, options: ServeAgentOverMcpOptions): Promise<McpAgentServer> {
   const { http, ...tool } = options;
   if (typeof tool.name !== "string" || tool.name === "" || typeof tool.description !== "string") {
-    throw new AgentError("invalid-input", `serveAgentOverMcp needs { name, description } (strings); got ${JSON.stringify({ name: tool.name, description: tool.description })}.`);
+    throw new AgentError(
+      "invalid-input",
+      `serveAgentOverMcp needs { name, description } (strings); got ${JSON.stringify({ name: tool.name, description: tool.description })}.`,
+    );
   }
   return http ? serveHttp(agent, tool, http) : serveStdio(agent, tool);
 }
