@@ -102,6 +102,27 @@ export type ToolBatch = {
   /** Calls whose actor was spawned. */
   started: number;
   terminate: boolean;
+  /** A reopened session's batch (see {@link ResumedRun}): each call's status at the last checkpoint. */
+  resumed?: (PendingToolCall["status"] | null)[];
+};
+
+/**
+ * A run in flight, as a session checkpoint left it (src/session-record.ts):
+ * the machine goes back into `state` with the run's bookkeeping, and the
+ * transcript given as `messages` already holds the batch's assistant message
+ * and its announced results. Calls without a result start again by their
+ * status: queued ones as usual, one waiting for approval waits again, one in
+ * flight reruns when its tool has `replay: "safe"` and is answered as
+ * interrupted otherwise.
+ */
+export type ResumedRun = {
+  state: "streaming" | "executingTools" | "turnEnd";
+  runStart: number;
+  /** Model calls the run had made, the one in flight included. */
+  turn: number;
+  batch: ToolBatch | null;
+  runEnd: AgentContext["runEnd"];
+  pendingInput: AgentMessage[];
 };
 
 /** The machine's context: the whole state of the agent and its run. */
@@ -129,6 +150,14 @@ export type AgentContext = AgentSettings & {
   usage: Usage;
   /** A run-once actor (created with a `prompt`): "pending" until its run starts, then "running". */
   once: "pending" | "running" | null;
+  /** Where a resumed run goes back in (see {@link ResumedRun}); null once it has. */
+  resumeAt: ResumedRun["state"] | null;
+  /**
+   * Resolves once the agent's durable points so far are checkpointed (set by
+   * `Agent.open`): model calls and tool executions wait for it, so nothing
+   * runs that a restart would not know about. Rejects when the session was lost.
+   */
+  checkpointed: (() => Promise<void>) | undefined;
 };
 
 /** Inputs of the agent machine. */
@@ -162,10 +191,22 @@ export type AgentMachineInput = Partial<AgentSettings> & {
   usage?: Usage;
   steeringQueue?: AgentMessage[];
   followUpQueue?: AgentMessage[];
+  /** A run to continue (a reopened session). */
+  resume?: ResumedRun;
+  checkpointed?: () => Promise<void>;
 };
 
 /** The context of a new agent machine. */
 export function initialContext(input: AgentMachineInput): AgentContext {
+  const resume = input.resume;
+  return {
+    ...initialRunContext(input),
+    ...(resume && resumedContext(resume, input.messages ?? [])),
+    checkpointed: input.checkpointed,
+  };
+}
+
+function initialRunContext(input: AgentMachineInput): AgentContext {
   return {
     ...DEFAULT_SETTINGS,
     model: undefined,
@@ -186,5 +227,25 @@ export function initialContext(input: AgentMachineInput): AgentContext {
     error: undefined,
     usage: input.usage ? { ...input.usage, cost: { ...input.usage.cost } } : zeroUsage(),
     once: input.prompt ? "pending" : null,
+    resumeAt: null,
+    checkpointed: undefined,
+  };
+}
+
+/** The run fields of a resumed run; the streaming state's entry counts the call it makes again. */
+function resumedContext(resume: ResumedRun, messages: AgentMessage[]): Partial<AgentContext> {
+  const batch = resume.batch;
+  const last = messages.at(-1);
+  const ended = batch?.message ?? (last?.role === "assistant" ? (last as AssistantMessage) : null);
+  const open = batch !== null && batch.results.some((result) => !result);
+  const state = resume.state === "executingTools" && !open ? "turnEnd" : resume.state;
+  return {
+    resumeAt: state,
+    runStart: resume.runStart,
+    turn: state === "streaming" ? resume.turn - 1 : resume.turn,
+    batch: state === "streaming" ? null : batch,
+    turnMessage: state === "streaming" ? null : ended,
+    runEnd: resume.runEnd,
+    pendingInput: [...resume.pendingInput],
   };
 }

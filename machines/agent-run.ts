@@ -4,9 +4,9 @@
  * change a step's draft (see draft.ts) and hand back the events to emit.
  */
 import { sumUsage, toolCallsOf } from "../src/core/messages.js";
-import type { AgentEvent, AgentMessage, AssistantMessage, AssistantMessageEvent, QueueMode } from "../src/core/types.js";
+import type { AgentEvent, AgentMessage, AgentTool, AssistantMessage, AssistantMessageEvent, QueueMode } from "../src/core/types.js";
 import type { AgentContext, PendingToolCall } from "./agent-context.js";
-import { closeFailedMessage } from "./close-run.js";
+import { closedResult, closeFailedMessage } from "./close-run.js";
 import { appendMessage, type Emit } from "./draft.js";
 import type { ToolCallInput } from "./tool-call.machine.js";
 
@@ -53,15 +53,25 @@ export function toolStart(context: AgentContext, index: number) {
   const call = batch.calls[index]!;
   batch.started = Math.max(batch.started, index + 1);
   const event: AgentEvent = { type: "tool_execution_start", toolCallId: call.id, toolName: call.name, args: call.arguments };
+  const tool = context.tools.find((candidate) => candidate.name === call.name);
   const input: ToolCallInput = {
     index,
     toolCall: call,
-    tool: context.tools.find((tool) => tool.name === call.name),
-    toolNames: context.tools.map((tool) => tool.name),
+    tool,
+    toolNames: context.tools.map((candidate) => candidate.name),
     messages: context.messages,
     hooks: { beforeToolCall: context.hooks.beforeToolCall, afterToolCall: context.hooks.afterToolCall },
+    checkpointed: context.checkpointed,
   };
+  resumeCall(input, batch.resumed?.[index] ?? null, tool);
   return { event, id: toolActorId(context, index), input };
+}
+
+/** How a resumed call starts again from its status at the checkpoint (see ResumedRun in agent-context.ts). */
+function resumeCall(input: ToolCallInput, status: PendingToolCall["status"] | null, tool: AgentTool | undefined): void {
+  if (status === "awaitingApproval") input.awaitsApproval = true;
+  // Validating or running: the tool may have started; only a tool that says so runs twice.
+  if ((status === "validating" || status === "running") && tool?.replay !== "safe") input.interrupted = closedResult("interrupted", true);
 }
 
 /** The queued messages `mode` releases (the first one, or all) and what stays queued. */

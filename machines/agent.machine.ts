@@ -21,6 +21,7 @@ import {
   type AgentMachineInput,
   type AgentSettings,
   type PendingToolCall,
+  type ResumedRun,
 } from "./agent-context.js";
 import { concludeAssistant, isTerminal, takeQueued, terminalOf, toolActorId, toolStart, waitingCall, withStatus } from "./agent-run.js";
 import { answerOpenCalls, CLOSE_TEXTS } from "./close-run.js";
@@ -38,6 +39,8 @@ export type {
   AgentMachineInput,
   AgentSettings,
   PendingToolCall,
+  ResumedRun,
+  ToolBatch,
 } from "./agent-context.js";
 
 /** A tool-call actor's report that it finished (the `tool.done` event's fields). */
@@ -89,6 +92,7 @@ const loopMachine = setup({
       const last = context.messages.at(-1);
       return context.model !== undefined && last !== undefined && last.role !== "assistant";
     },
+    resumesAt: ({ context }, params: { state: ResumedRun["state"] }) => context.resumeAt === params.state,
     startsOnce: ({ context }) => context.once === "pending" && context.model !== undefined,
     ranOnce: ({ context }) => context.once === "running",
     startsOnceWithoutModel: ({ context }) => context.once === "pending",
@@ -219,18 +223,20 @@ const loopMachine = setup({
       enqueue.assign(() => draft);
       for (const event of emitted) enqueue.emit(event);
     }),
+    resumeRun: assign({ resumeAt: null }),
     startTools: enqueueActions(({ enqueue, context }) => {
       const batch = context.batch!;
-      const count = context.toolExecution === "sequential" ? 1 : batch.calls.length;
-      const pending: PendingToolCall[] = batch.calls.map((call, index) => ({
-        index,
-        toolCallId: call.id,
-        toolName: call.name,
-        args: call.arguments,
-        status: index < count ? "validating" : "queued",
-      }));
+      // Calls with a result already (a resumed run's) do not start again.
+      const open = batch.calls.flatMap((_, index) => (batch.results[index] ? [] : [index]));
+      const starting = context.toolExecution === "sequential" ? open.slice(0, 1) : open;
+      const pending: PendingToolCall[] = open.map((index) => {
+        const call = batch.calls[index]!;
+        const waits = batch.resumed?.[index] === "awaitingApproval";
+        const status = waits ? "awaitingApproval" : index === starting[0] || context.toolExecution === "parallel" ? "validating" : "queued";
+        return { index, toolCallId: call.id, toolName: call.name, args: call.arguments, status };
+      });
       enqueue.assign({ pendingToolCalls: pending });
-      for (let index = 0; index < count; index++) {
+      for (const index of starting) {
         const start = toolStart(context, index);
         enqueue.emit(start.event);
         enqueue.spawnChild("toolCall", { id: start.id, input: start.input });
@@ -296,6 +302,8 @@ const loopMachine = setup({
     })),
     forwardApproval: enqueueActions(({ enqueue, context }, params: { toolCallId?: string; approved: boolean; reason?: string }) => {
       const call = waitingCall(context, params.toolCallId)!;
+      // An approved call may run from now on: a checkpoint must no longer show it waiting.
+      if (params.approved) enqueue.assign({ pendingToolCalls: withStatus(context.pendingToolCalls, call.index, "running") });
       enqueue.sendTo(toolActorId(context, call.index), params.approved ? { type: "approve" } : { type: "reject", reason: params.reason });
     }),
     markAbortAtBoundary: assign({ runEnd: () => ({ stopReason: "aborted" as const, errorMessage: CLOSE_TEXTS.aborted.run }) }),
@@ -341,6 +349,9 @@ const loopMachine = setup({
   states: {
     idle: {
       always: [
+        { guard: { type: "resumesAt", params: { state: "streaming" } }, actions: "resumeRun", target: "streaming" },
+        { guard: { type: "resumesAt", params: { state: "executingTools" } }, actions: "resumeRun", target: "executingTools" },
+        { guard: { type: "resumesAt", params: { state: "turnEnd" } }, actions: "resumeRun", target: "turnEnd" },
         { guard: "startsOnce", actions: { type: "startRun", params: { fresh: false } }, target: "streaming" },
         { guard: "ranOnce", target: "done" },
         { guard: "startsOnceWithoutModel", actions: "recordMissingModel", target: "done" },
@@ -372,6 +383,7 @@ const loopMachine = setup({
           streamFn: context.streamFn,
           hooks: context.hooks,
           streamOptions: context.streamOptions,
+          checkpointed: context.checkpointed,
         }),
         onDone: { actions: { type: "failStream", params: { cause: "ended" } }, target: "turnEnd" },
         onError: { actions: { type: "failStream", params: ({ event }) => ({ cause: "failed", error: event.error }) }, target: "turnEnd" },

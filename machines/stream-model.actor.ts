@@ -32,6 +32,8 @@ export type StreamModelInput = {
   streamFn: StreamFn;
   hooks: AgentHooks;
   streamOptions: StreamOptions;
+  /** The agent's checkpoint barrier (see AgentContext): the request is sent once it resolves. */
+  checkpointed?: () => Promise<void>;
 };
 
 /** A batch of stream events delivered to the agent machine in one step. */
@@ -54,6 +56,7 @@ const API_KEY = { test: (value: unknown) => value === undefined || typeof value 
 
 async function prepareRequest(input: StreamModelInput, signal: AbortSignal): Promise<{ context: Context; options: StreamOptions }> {
   const { hooks, model } = input;
+  await input.checkpointed?.();
   let messages = input.messages;
   if (hooks.transformContext) {
     const transform = hooks.transformContext;

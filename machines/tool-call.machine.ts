@@ -21,6 +21,12 @@ export type ToolCallInput = {
   /** The transcript so far (read-only for hooks). */
   messages: AgentMessage[];
   hooks: Pick<AgentHooks, "beforeToolCall" | "afterToolCall">;
+  /** The agent's checkpoint barrier (see AgentContext): the tool runs once it resolves. */
+  checkpointed?: () => Promise<void>;
+  /** A resumed run's call that may have run already: answered at once with this error result. */
+  interrupted?: AgentToolResult;
+  /** A resumed run's call that was waiting for approval: it waits again (`beforeToolCall` passed it before the restart). */
+  awaitsApproval?: boolean;
 };
 
 /** What a tool-call actor tells its parent. */
@@ -38,6 +44,8 @@ export type ToolCallParentEvent =
     };
 
 type ToolCallContext = ToolCallInput & {
+  /** Approved while still validating (a resumed call the agent already shows as waiting). */
+  approved?: boolean;
   args: unknown;
   result: AgentToolResult;
   isError: boolean;
@@ -62,12 +70,17 @@ function errorText(error: unknown): string {
 
 async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Preparation> {
   const { tool, toolCall, hooks } = input;
+  if (input.interrupted) {
+    await input.checkpointed?.(); // answered once the agent is handed over and checkpointed, like any result
+    return { kind: "answer", isError: true, result: input.interrupted };
+  }
   if (!tool) {
     const available = input.toolNames.length ? input.toolNames.join(", ") : "none";
     return { kind: "answer", isError: true, result: textResult(`Tool "${toolCall.name}" not found. Available tools: ${available}.`) };
   }
   const check = await validateToolArguments(tool, toolCall.arguments, toolCall.invalidArguments);
   if (!check.ok) return { kind: "answer", isError: true, result: textResult(check.message) };
+  if (input.awaitsApproval) return { kind: "run", args: check.args, needsApproval: true };
   if (hooks.beforeToolCall) {
     let decision;
     try {
@@ -134,7 +147,8 @@ export const toolCallMachine = setup({
     prepare: fromPromise<Preparation, ToolCallInput>(({ input, signal }) => prepare(input, signal)),
     // The tool's answer is checked here, before it can reach the transcript (see tool-result-checks.ts).
     execute: fromPromise<Finished, { context: ToolCallContext; onUpdate: (r: AgentToolResult) => void }>(async ({ input, signal }) => {
-      const { tool, toolCall, args } = input.context;
+      const { tool, toolCall, args, checkpointed } = input.context;
+      await checkpointed?.();
       return toolOutcome(tool!.name, await tool!.execute(toolCall.id, args, signal, input.onUpdate));
     }),
     finish: fromPromise<Finished, ToolCallContext>(({ input }) => finish(input)),
@@ -155,6 +169,7 @@ export const toolCallMachine = setup({
     })),
     storeAborted: assign((_, params: { reason?: string }) => ({ result: textResult(params.reason ?? "Tool execution was aborted."), isError: true })),
     storeFinished: assign((_, finished: Finished) => finished),
+    storeApproval: assign({ approved: true }),
     reportAwaitingApproval: sendParent(({ context }) => ({ type: "tool.awaitingApproval", index: context.index })),
     reportRunning: sendParent(({ context }) => ({ type: "tool.running", index: context.index })),
     reportUpdate: sendParent(({ context }, params: { partialResult: AgentToolResult }) => ({
@@ -173,6 +188,7 @@ export const toolCallMachine = setup({
   guards: {
     shouldRun: (_, prep: Preparation) => prep.kind === "run",
     needsApproval: (_, prep: Preparation) => prep.kind === "run" && prep.needsApproval,
+    approvedEarly: ({ context }, prep: Preparation) => prep.kind === "run" && prep.needsApproval && context.approved === true,
     hasTimeout: ({ context }) => (context.tool?.timeoutMs ?? 0) > 0,
   },
   delays: {
@@ -185,10 +201,20 @@ export const toolCallMachine = setup({
   on: { abort: { actions: { type: "storeAborted", params: ({ event }) => ({ reason: event.reason }) }, target: ".aborted" } },
   states: {
     validating: {
+      // A resumed call waiting for approval may get its answer before its arguments are checked again.
+      on: {
+        approve: { actions: "storeApproval" },
+        reject: { actions: { type: "storeRejection", params: ({ event }) => ({ reason: event.reason }) }, target: "done" },
+      },
       invoke: {
         src: "prepare",
         input: ({ context }) => context,
         onDone: [
+          {
+            guard: { type: "approvedEarly", params: ({ event }) => event.output },
+            actions: { type: "applyPreparation", params: ({ event }) => event.output },
+            target: "running",
+          },
           {
             guard: { type: "needsApproval", params: ({ event }) => event.output },
             actions: { type: "applyPreparation", params: ({ event }) => event.output },

@@ -16,6 +16,7 @@ import {
 import { agentMachineInput, checkedMessages, promptMessages, type PromptInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
+import { openSession, type OpenAgentOptions } from "./agent-session.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, lastAssistantMessage, userMessage } from "./core/messages.js";
 import { GuardedObservable, guardedInspect } from "./guarded-callbacks.js";
@@ -80,8 +81,10 @@ export class Agent {
   readonly actor: AgentActor;
   private readonly listeners = new Set<(event: AgentEvent) => void>();
   private readonly subject = new Subject<AgentEvent>();
-  private runWaiters: ((message: AssistantMessage | undefined) => void)[] = [];
+  private runWaiters: { resolve: (message: AssistantMessage | undefined) => void; reject: (error: AgentError) => void }[] = [];
   private disposed = false;
+  /** Set when the agent lost its durable session (see {@link Agent.open}): it takes no more input. */
+  private lostSession: AgentError | undefined;
 
   /**
    * Every event of every run, as an Observable. A subscriber (or an operator
@@ -103,6 +106,38 @@ export class Agent {
    */
   static restore(persisted: unknown, options: RestoreAgentOptions = {}): Agent {
     return new Agent(options, restoredMachineInput(persisted, options));
+  }
+
+  /**
+   * Opens a durable session (contract §10): creates session `sessionId` in
+   * `options.store`, or loads it and continues its run in flight — finished
+   * tool results kept, an interrupted model call made again, in-flight calls
+   * of `replay: "safe"` tools run again and others answered as interrupted, a
+   * call waiting for approval still waiting. The agent then checkpoints itself
+   * at every durable point (never per stream delta). `options` give back the
+   * functions and credentials, which the store never holds. Rejects with
+   * {@link AgentError} "session-conflict" when another writer saved the
+   * session meanwhile; a later conflict stops the run and calls `onLost`.
+   * @example
+   * const store = createFileStore(".sessions");
+   * const agent = await Agent.open("user-42", { store, model, tools, ttl: 7 * 24 * 3600_000 });
+   * await agent.prompt("Where were we?");
+   */
+  static open(sessionId: string, options: OpenAgentOptions): Promise<Agent> {
+    return openSession(sessionId, options, (agentOptions, input) => new Agent(agentOptions, input));
+  }
+
+  /**
+   * Stops this agent for good because its session was lost (used by `Agent.open`'s checkpoints):
+   * the run stops where it is, pending `prompt()`s reject with `error`, later calls throw it.
+   * @internal
+   */
+  loseSession(error: AgentError): void {
+    this.lostSession = error;
+    this.actor.stop();
+    const waiters = this.runWaiters;
+    this.runWaiters = [];
+    for (const waiter of waiters) waiter.reject(error);
   }
 
   /** A JSON-serialisable copy of the agent's state, at any time (mid-run too); see {@link persistAgent}. */
@@ -308,7 +343,7 @@ export class Agent {
     this.disposed = true;
     this.actor.stop();
     // abort() settles a run synchronously; a waiter left means the run never reached agent_end.
-    for (const resolve of this.runWaiters.splice(0)) resolve(lastAssistantMessage(this.context.messages));
+    for (const waiter of this.runWaiters.splice(0)) waiter.resolve(lastAssistantMessage(this.context.messages));
     this.subject.complete();
     this.listeners.clear();
   }
@@ -346,16 +381,21 @@ export class Agent {
     return agentAsTool(() => this.context, options);
   }
 
-  /** Resolves when no run is active. */
+  /** Resolves when no run is active; rejects when the agent lost its session (see {@link Agent.open}). */
   waitForIdle(): Promise<void> {
-    if (this.disposed || this.actor.getSnapshot().matches("idle")) return Promise.resolve();
-    return new Promise((resolve) => {
-      const subscription = this.actor.subscribe((snapshot) => {
-        if (!snapshot.matches("idle")) return;
-        subscription.unsubscribe();
-        resolve();
+    if (this.lostSession) return Promise.reject(this.lostSession);
+    if (this.disposed || this.actor.getSnapshot().matches("idle")) return this.afterCheckpoint(Promise.resolve());
+    const idle = new Promise<void>((resolve, reject) => {
+      const subscription = this.actor.subscribe({
+        next: (snapshot) => {
+          if (!snapshot.matches("idle")) return;
+          subscription.unsubscribe();
+          resolve();
+        },
+        complete: () => this.lostSession && reject(this.lostSession),
       });
     });
+    return this.afterCheckpoint(idle);
   }
 
   /** Calls `listener` with every event; returns the function that unsubscribes it. */
@@ -380,7 +420,7 @@ export class Agent {
       const last = lastAssistantMessage(event.messages);
       const waiters = this.runWaiters;
       this.runWaiters = [];
-      for (const resolve of waiters) resolve(last);
+      for (const waiter of waiters) waiter.resolve(last);
     }
   }
 
@@ -389,17 +429,31 @@ export class Agent {
     checkSignal(signal, method);
     const onAbort = () => this.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    const done = new Promise<AssistantMessage>((resolve) =>
-      this.runWaiters.push((m) => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(m!);
+    const done = new Promise<AssistantMessage>((resolve, reject) =>
+      this.runWaiters.push({
+        resolve: (m) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(m!);
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
       }),
     );
     this.actor.send(event);
-    return done;
+    return this.afterCheckpoint(done);
+  }
+
+  /** `promise`, settled once the agent's checkpoints so far are in its session store (see {@link Agent.open}). */
+  private async afterCheckpoint<T>(promise: Promise<T>): Promise<T> {
+    const value = await promise;
+    await this.context.checkpointed?.();
+    return value;
   }
 
   private assertLive(method: string): void {
+    if (this.lostSession) throw this.lostSession;
     if (!this.disposed) return;
     const call = method.endsWith("=") ? `setting ${method.slice(0, -2)}` : `${method}()`;
     throw new AgentError("disposed", `This agent was disposed: ${call} is not possible. Create a new Agent (or Agent.restore(agent.persist())) to go on.`);

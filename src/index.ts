@@ -97,6 +97,9 @@ export type { PersistableAgent, PersistedAgent, PersistedStreamOptions, RestoreA
 export { createMemoryStore, sessionConflict } from "./session-store.js";
 export type { SessionRecord, SessionStore, StoredSession } from "./session-store.js";
 export { createFileStore } from "./file-store.js";
+export type { OpenAgentOptions } from "./agent-session.js";
+export { SESSION_RECORD_FORMAT } from "./session-record.js";
+export type { AgentSessionRecord, PersistedRun } from "./session-record.js";
 export { remoteAgent } from "./remote-agent.js";
 export type { RemoteAgent, RemoteAgentOptions, RemotePromptInput } from "./remote-agent.js";
 export { remoteAgentLogic } from "./remote-agent-logic.js";

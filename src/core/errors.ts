@@ -16,6 +16,8 @@ export type AgentErrorCode =
   | "invalid-input"
   | "unknown-tool-call"
   | "session-conflict"
+  /** A session store failed to save a checkpoint, so the agent stopped its run (see `Agent.open`). */
+  | "session-store-failed"
   | "invalid-output"
   /** A remote agent's server could not be reached or failed (see `remoteAgent`). */
   | "remote-failed"

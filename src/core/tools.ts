@@ -136,6 +136,9 @@ export function checkTools(tools: readonly AgentTool[]): void {
       throw new AgentError("duplicate-tool", `Two tools are named "${tool.name}". Tool names must be unique: rename one.`);
     }
     seen.add(tool.name);
+    if (tool.replay !== undefined && tool.replay !== "never" && tool.replay !== "safe") {
+      throw new AgentError("invalid-tool", `Tool "${tool.name}" has replay ${describe(tool.replay)}: use "safe" (run again after a restart) or "never" (the default).`);
+    }
     compile(tool);
   }
 }

@@ -240,6 +240,13 @@ export type AgentTool<TArgs = unknown, TDetails = unknown> = {
   /** Abort the tool's signal and answer with an error after this long. */
   timeoutMs?: number;
   /**
+   * What a reopened session (`Agent.open`) does with a call of this tool that
+   * was in flight when its process stopped: `"safe"` runs it again (the tool
+   * is idempotent), `"never"` (default) answers it with an error result saying
+   * it was interrupted and may have run in part.
+   */
+  replay?: "never" | "safe";
+  /**
    * Run the tool. A thrown error becomes an error result the model can read.
    * Call `onUpdate` to report progress (`tool_execution_update`).
    */
