@@ -237,7 +237,7 @@ function resumedContext(resume: ResumedRun, messages: AgentMessage[]): Partial<A
   const batch = resume.batch;
   const last = messages.at(-1);
   const ended = batch?.message ?? (last?.role === "assistant" ? (last as AssistantMessage) : null);
-  const open = batch !== null && batch.results.some((result) => !result);
+  const open = batch?.results.some((result) => !result) === true;
   const state = resume.state === "executingTools" && !open ? "turnEnd" : resume.state;
   return {
     resumeAt: state,

@@ -117,8 +117,14 @@ class SessionWriter {
   private lose(error: unknown): void {
     const lost =
       error instanceof AgentError && error.code === "session-conflict"
-        ? new AgentError("session-conflict", `Session "${this.sessionId}" was saved by another writer (it was opened again elsewhere): this agent stopped its run. Open the session again to go on. (${error.message})`)
-        : new AgentError("session-store-failed", `Saving session "${this.sessionId}" failed, so this agent stopped its run (the store keeps its last checkpoint; open the session again to go on): ${error instanceof Error ? error.message : String(error)}`);
+        ? new AgentError(
+            "session-conflict",
+            `Session "${this.sessionId}" was saved by another writer (it was opened again elsewhere): this agent stopped its run. Open the session again to go on. (${error.message})`,
+          )
+        : new AgentError(
+            "session-store-failed",
+            `Saving session "${this.sessionId}" failed, so this agent stopped its run (the store keeps its last checkpoint; open the session again to go on): ${error instanceof Error ? error.message : String(error)}`,
+          );
     this.lost = lost;
     this.agent!.loseSession(lost);
     if (this.opened) this.options.onLost?.(lost);
@@ -142,7 +148,10 @@ export async function openSession<TAgent extends SessionAgent>(
     throw new AgentError("invalid-input", `Agent.open needs a non-empty session id; got ${JSON.stringify(sessionId)}.`);
   }
   if (!store || typeof store.load !== "function" || typeof store.save !== "function") {
-    throw new AgentError("invalid-input", "Agent.open needs { store }: createFileStore(dir), createMemoryStore() or createPostgresStore({ connectionString }).");
+    throw new AgentError(
+      "invalid-input",
+      "Agent.open needs { store }: createFileStore(dir), createMemoryStore() or createPostgresStore({ connectionString }).",
+    );
   }
   if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)) {
     throw new AgentError("invalid-input", `Agent.open's ttl is ${String(ttl)}: give a positive number of milliseconds, or leave it out to keep sessions.`);

@@ -152,5 +152,9 @@ export function resumedMachineInput(sessionId: string, record: SessionRecord, op
     messages.push(assistant, ...(results.slice(0, announced) as ToolResultMessage[]));
     batch = { message: assistant, calls: toolCallsOf(assistant), results, announced, started: 0, terminate, resumed: statuses };
   }
-  return { ...input, messages, resume: { state: run.state, runStart: run.runStart, turn: run.turn, batch, runEnd: run.runEnd, pendingInput: run.pendingInput } };
+  return {
+    ...input,
+    messages,
+    resume: { state: run.state, runStart: run.runStart, turn: run.turn, batch, runEnd: run.runEnd, pendingInput: run.pendingInput },
+  };
 }

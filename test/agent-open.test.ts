@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { Agent, AgentError, createMemoryStore, type AgentSessionRecord, INTERRUPTED_TOOL_RESULT, type AgentMessage, type AgentTool, type SessionStore } from "../src/index.js";
+import {
+  Agent,
+  AgentError,
+  createMemoryStore,
+  type AgentSessionRecord,
+  INTERRUPTED_TOOL_RESULT,
+  type AgentMessage,
+  type AgentTool,
+  type SessionStore,
+} from "../src/index.js";
 import { createFauxProvider, type FauxResponse } from "../src/testing.js";
 import { mortalStore, sessionBackends, type MortalStore } from "./helpers/session-stores.js";
 import { deferred, expectValidTranscript, recordEvents, until } from "./helpers/transcript.js";
@@ -97,7 +106,10 @@ describe.each(sessionBackends())("Agent.open on the %s store", (_name, make) => 
     await b.waitForIdle();
     expect(ran).toEqual(["safe:call_1", "once:call_2", "safe:call_1"]);
     const results = b.state.messages.filter((m) => m.role === "toolResult");
-    expect(results.map((r) => [r.toolName, r.isError])).toEqual([["safe", false], ["once", true]]);
+    expect(results.map((r) => [r.toolName, r.isError])).toEqual([
+      ["safe", false],
+      ["once", true],
+    ]);
     expect(texts([results[1]!])).toEqual([`toolResult:${INTERRUPTED_TOOL_RESULT}`]);
     expect(texts(b.state.messages).at(-1)).toBe("assistant:All done.");
     expectValidTranscript(b.state.messages);
@@ -131,7 +143,11 @@ describe.each(sessionBackends())("Agent.open on the %s store", (_name, make) => 
     await b.waitForIdle();
     expect(ran).toEqual(["quick:call_1", "once:call_2", "safe:call_3", "safe:call_3"]);
     const results = b.state.messages.filter((m) => m.role === "toolResult");
-    expect(results.map((r) => [r.toolName, r.isError])).toEqual([["quick", false], ["once", true], ["safe", false]]);
+    expect(results.map((r) => [r.toolName, r.isError])).toEqual([
+      ["quick", false],
+      ["once", true],
+      ["safe", false],
+    ]);
     // Subscribed after open: every result of the reopened run is seen entering the transcript, then the next turn.
     const ended = log.events.filter((event) => event.type === "message_end").map((event) => texts([event.message])[0]);
     expect(ended).toEqual([`toolResult:${INTERRUPTED_TOOL_RESULT}`, "toolResult:safe ok", "assistant:All done."]);
@@ -296,8 +312,11 @@ describe("Agent.open checkpoints", () => {
     await expect(Agent.open("x", { store, ttl: -1 })).rejects.toThrow(/positive number of milliseconds/);
     await store.save("foreign", { hello: "world" }, null);
     await expect(Agent.open("foreign", { store })).rejects.toThrow(/not a tinyagent\.session\.v1 record/);
-    await expect(Agent.open("x", { store, tools: [{ name: "t", description: "", parameters: { type: "object" }, execute: async () => ({ content: [] }), replay: "maybe" } as never] })).rejects.toThrow(
-      /replay "maybe": use "safe"/,
-    );
+    await expect(
+      Agent.open("x", {
+        store,
+        tools: [{ name: "t", description: "", parameters: { type: "object" }, execute: async () => ({ content: [] }), replay: "maybe" } as never],
+      }),
+    ).rejects.toThrow(/replay "maybe": use "safe"/);
   });
 });
