@@ -6,6 +6,7 @@
  * thinking becomes text, foreign redacted thinking is dropped, and every
  * tool-call id is made one Anthropic accepts.
  */
+import { fnv1a } from "../src/core/fnv1a.js";
 import type { AssistantMessage, ImageContent, Message, Model, TextContent, ToolResultMessage } from "../src/core/types.js";
 
 /** A content block (or tool definition) of the request; `cache_control` is added in place. */
@@ -83,12 +84,3 @@ function textBlocks(text: string): WireBlock[] {
   return text.trim() === "" ? [] : [{ type: "text", text }];
 }
 
-/** 32-bit FNV-1a of `text`, as 8 hex digits. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}

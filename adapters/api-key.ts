@@ -3,6 +3,7 @@
  * fills from `getApiKey`), else the provider's environment variable. One
  * table for every adapter, so the 401/403 hint names the right variable.
  */
+import type { Model, StreamOptions } from "../src/core/types.js";
 import type { ApiKeySource } from "./http-errors.js";
 
 /** The environment variables read per provider, first found wins (contract §2). */
@@ -26,4 +27,21 @@ export function resolveApiKey(provider: string, apiKey: string | undefined): { k
     if (fromEnv) return { key: fromEnv, source: { kind: "env", envVar } };
   }
   return { source: { kind: "none", envVar: apiKeyEnvVar(provider), provider } };
+}
+
+/**
+ * The headers of an OpenAI-style SSE request: JSON in, events out, the key as
+ * a Bearer token; `extra`, then the model's, then the call's headers override.
+ */
+export function bearerHeaders(model: Model, options: StreamOptions, extra?: Record<string, string>): { headers: Record<string, string>; source: ApiKeySource } {
+  const { key, source } = resolveApiKey(model.provider, options.apiKey);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    ...(key ? { authorization: `Bearer ${key}` } : {}),
+    ...extra,
+    ...model.headers,
+    ...options.headers,
+  };
+  return { headers, source };
 }

@@ -72,24 +72,22 @@ export class AssistantMessageBuilder {
 
   /** Appends visible text; a signature, when given, is kept on the block. */
   text(delta: string, signature?: string): void {
-    if (delta === "" && signature === undefined) return;
-    const open = this.open("text");
-    const block = open.block as TextContent;
-    if (signature !== undefined) block.signature = (block.signature ?? "") + signature;
-    if (delta === "") return;
-    block.text += delta;
-    this.emit({ type: "text_delta", contentIndex: open.contentIndex, delta, partial: this.message });
+    this.append("text", delta, signature);
   }
 
   /** Appends reasoning text; a signature, when given, is kept on the block. */
   thinking(delta: string, signature?: string): void {
+    this.append("thinking", delta, signature);
+  }
+
+  private append(kind: "text" | "thinking", delta: string, signature: string | undefined): void {
     if (delta === "" && signature === undefined) return;
-    const open = this.open("thinking");
-    const block = open.block as ThinkingContent;
+    const { block, contentIndex } = this.open(kind);
     if (signature !== undefined) block.signature = (block.signature ?? "") + signature;
     if (delta === "") return;
-    block.thinking += delta;
-    this.emit({ type: "thinking_delta", contentIndex: open.contentIndex, delta, partial: this.message });
+    if (block.type === "text") block.text += delta;
+    else block.thinking += delta;
+    this.emit({ type: kind === "text" ? "text_delta" : "thinking_delta", contentIndex, delta, partial: this.message });
   }
 
   /**

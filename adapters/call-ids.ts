@@ -4,6 +4,7 @@
  * characters, or none at all); each call and its result must still agree,
  * so one mapper per request rewrites both the same way.
  */
+import { fnv1a } from "../src/core/fnv1a.js";
 
 /** Rewrites tool-call ids of one request; the same input id always gives the same output id. */
 export type CallIdMapper = {
@@ -24,7 +25,7 @@ export function callIdMapper(maxLength = 64): CallIdMapper {
   const unnamed: string[] = [];
   // A valid id is kept; any other becomes its cleaned start plus a hash of the whole (at most maxLength).
   const valid = (id: string) =>
-    id.length <= maxLength && /^[A-Za-z0-9_-]+$/.test(id) ? id : `${id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, maxLength - 9)}_${hash(id)}`;
+    id.length <= maxLength && /^[A-Za-z0-9_-]+$/.test(id) ? id : `${id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, maxLength - 9)}_${fnv1a(id)}`;
   return {
     call(id) {
       if (id !== "") return valid(id);
@@ -37,14 +38,4 @@ export function callIdMapper(maxLength = 64): CallIdMapper {
       return unnamed.shift() ?? `call_${fresh++}`;
     },
   };
-}
-
-/** FNV-1a, 32 bits, as 8 hex digits: enough to keep rewritten ids of one transcript apart. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
 }

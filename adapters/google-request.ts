@@ -4,9 +4,10 @@
  * Continuation: thought signatures go back on the parts that carried them,
  * but only to the model that made them; another model's thinking is dropped.
  */
-import type { AssistantMessage, Context, ImageContent, JSONSchema, Model, ReasoningLevel, StreamOptions, TextContent, ToolResultMessage } from "../src/core/types.js";
+import type { AssistantMessage, Context, ImageContent, JSONSchema, Model, ReasoningLevel, StreamOptions, ToolResultMessage } from "../src/core/types.js";
 import type { WireRequest } from "./sse-engine.js";
 import type { ApiKeySource } from "./http-errors.js";
+import { TOOL_IMAGES_INTRO, toolResultText } from "./tool-result-text.js";
 
 /** One part of a Gemini `Content`. */
 export type GeminiPart = {
@@ -128,7 +129,7 @@ export function toGeminiContents(model: Model, context: Context): GeminiContent[
   let responses: GeminiPart[] | undefined;
   let images: GeminiPart[] = [];
   const flush = () => {
-    if (images.length > 0) out.push({ role: "user", parts: [{ text: "Images returned by the tools above:" }, ...images] });
+    if (images.length > 0) out.push({ role: "user", parts: [{ text: TOOL_IMAGES_INTRO }, ...images] });
     responses = undefined;
     images = [];
   };
@@ -161,9 +162,7 @@ function inlineData(image: ImageContent): GeminiPart {
 }
 
 function functionResponse(message: ToolResultMessage, wireId: string | undefined): GeminiPart {
-  const text = message.content.filter((c): c is TextContent => c.type === "text").map((c) => c.text).join("\n");
-  const hasImages = message.content.some((c) => c.type === "image");
-  const value = text || (hasImages ? "(the result is the image in the next message)" : "(no output)");
+  const value = toolResultText(message);
   const part: GeminiPart = { functionResponse: { name: message.toolName, response: message.isError ? { error: value } : { output: value } } };
   if (wireId) part.functionResponse!.id = wireId;
   return part;

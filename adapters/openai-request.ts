@@ -3,8 +3,9 @@
  * URL, headers (with the API key) and JSON body.
  */
 import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent, ToolCall } from "../src/core/types.js";
-import { resolveApiKey } from "./api-key.js";
+import { bearerHeaders } from "./api-key.js";
 import type { ApiKeySource } from "./http-errors.js";
+import { imageHold, TOOL_IMAGES_INTRO, toolResultImages, toolResultText } from "./tool-result-text.js";
 
 /** One message of the chat-completions `messages` array. */
 export type ChatMessage =
@@ -33,15 +34,7 @@ export function chatCompletionsUrl(baseUrl: string): string {
 
 /** Builds the whole request for one call. */
 export function buildChatRequest(model: Model, context: Context, options: StreamOptions, extras: RequestExtras = {}): ChatRequest {
-  const { key, source } = resolveApiKey(model.provider, options.apiKey);
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "text/event-stream",
-    ...(key ? { authorization: `Bearer ${key}` } : {}),
-    ...extras.headers,
-    ...model.headers,
-    ...options.headers,
-  };
+  const { headers, source } = bearerHeaders(model, options, extras.headers);
   const body: Record<string, unknown> = {
     model: model.id,
     messages: toChatMessages(context),
@@ -67,14 +60,9 @@ export function buildChatRequest(model: Model, context: Context, options: Stream
 export function toChatMessages(context: Context): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (context.systemPrompt) out.push({ role: "system", content: context.systemPrompt });
-  let pendingImages: ChatContentPart[] = [];
-  const flushImages = () => {
-    if (pendingImages.length === 0) return;
-    out.push({ role: "user", content: [{ type: "text", text: "Images returned by the tools above:" }, ...pendingImages] });
-    pendingImages = [];
-  };
+  const images = imageHold<ChatContentPart>((parts) => out.push({ role: "user", content: [{ type: "text", text: TOOL_IMAGES_INTRO }, ...parts] }));
   for (const message of context.messages) {
-    if (message.role !== "toolResult") flushImages();
+    if (message.role !== "toolResult") images.flush();
     switch (message.role) {
       case "user":
         out.push({ role: "user", content: typeof message.content === "string" ? message.content : message.content.map(toPart) });
@@ -84,17 +72,13 @@ export function toChatMessages(context: Context): ChatMessage[] {
         if (mapped) out.push(mapped);
         break;
       }
-      case "toolResult": {
-        const text = message.content.filter((c): c is TextContent => c.type === "text").map((c) => c.text).join("\n");
-        const images = message.content.filter((c): c is ImageContent => c.type === "image");
-        pendingImages.push(...images.map(toPart));
-        const content = text || (images.length > 0 ? "(the result is the image in the next message)" : "(no output)");
-        out.push({ role: "tool", tool_call_id: message.toolCallId, content });
+      case "toolResult":
+        images.add(toolResultImages(message).map(toPart));
+        out.push({ role: "tool", tool_call_id: message.toolCallId, content: toolResultText(message) });
         break;
-      }
     }
   }
-  flushImages();
+  images.flush();
   return out;
 }
 

@@ -6,8 +6,9 @@
  */
 import type { AssistantMessage, Context, ImageContent, Model, StreamOptions, TextContent } from "../src/core/types.js";
 import { type CallIdMapper, callIdMapper } from "./call-ids.js";
-import { resolveApiKey } from "./api-key.js";
+import { bearerHeaders } from "./api-key.js";
 import type { WireRequest } from "./sse-engine.js";
+import { imageHold, TOOL_IMAGES_INTRO, toolResultImages, toolResultText } from "./tool-result-text.js";
 
 /** The `api` id of OpenAI Responses models. */
 export const OPENAI_RESPONSES_API = "openai-responses";
@@ -50,14 +51,7 @@ export function responsesUrl(baseUrl: string): string {
 
 /** Builds the whole request for one call. */
 export function buildResponsesRequest(model: Model, context: Context, options: StreamOptions): WireRequest {
-  const { key, source } = resolveApiKey(model.provider, options.apiKey);
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "text/event-stream",
-    ...(key ? { authorization: `Bearer ${key}` } : {}),
-    ...model.headers,
-    ...options.headers,
-  };
+  const { headers, source } = bearerHeaders(model, options);
   const body: Record<string, unknown> = { model: model.id, input: toResponsesInput(model, context), stream: true, store: false };
   if (context.systemPrompt) body.instructions = context.systemPrompt;
   if (context.tools && context.tools.length > 0) {
@@ -93,14 +87,9 @@ export function buildResponsesRequest(model: Model, context: Context, options: S
 export function toResponsesInput(model: Model, context: Context): ResponsesInputItem[] {
   const out: ResponsesInputItem[] = [];
   const ids = callIdMapper();
-  let pendingImages: InputContent[] = [];
-  const flushImages = () => {
-    if (pendingImages.length === 0) return;
-    out.push({ role: "user", content: [{ type: "input_text", text: "Images returned by the tools above:" }, ...pendingImages] });
-    pendingImages = [];
-  };
+  const images = imageHold<InputContent>((parts) => out.push({ role: "user", content: [{ type: "input_text", text: TOOL_IMAGES_INTRO }, ...parts] }));
   for (const message of context.messages) {
-    if (message.role !== "toolResult") flushImages();
+    if (message.role !== "toolResult") images.flush();
     switch (message.role) {
       case "user": {
         const content = typeof message.content === "string" ? [{ type: "input_text" as const, text: message.content }] : message.content.map(toInputContent);
@@ -110,17 +99,13 @@ export function toResponsesInput(model: Model, context: Context): ResponsesInput
       case "assistant":
         out.push(...assistantItems(message, model, ids));
         break;
-      case "toolResult": {
-        const text = message.content.filter((c): c is TextContent => c.type === "text").map((c) => c.text).join("\n");
-        const images = message.content.filter((c): c is ImageContent => c.type === "image");
-        pendingImages.push(...images.map(toInputContent));
-        const output = text || (images.length > 0 ? "(the result is the image in the next message)" : "(no output)");
-        out.push({ type: "function_call_output", call_id: ids.result(message.toolCallId), output });
+      case "toolResult":
+        images.add(toolResultImages(message).map(toInputContent));
+        out.push({ type: "function_call_output", call_id: ids.result(message.toolCallId), output: toolResultText(message) });
         break;
-      }
     }
   }
-  flushImages();
+  images.flush();
   return out;
 }
 

@@ -6,6 +6,7 @@
  * the first call, 1 after the tool results, …). Bodies go out in 64 KB
  * slices, waiting for `drain` whenever the socket's buffer is full.
  */
+import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Workload } from "./workloads.js";
@@ -77,18 +78,7 @@ export async function startBenchServer(workloads: readonly Workload[]): Promise<
 async function send(res: ServerResponse, body: Buffer): Promise<void> {
   for (let at = 0; at < body.length; at += SLICE) {
     if (res.destroyed) return;
-    const ok = res.write(body.subarray(at, at + SLICE));
-    if (!ok) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-    }
+    if (!res.write(body.subarray(at, at + SLICE))) await drainedOrClosed(res);
   }
   res.end();
 }
@@ -101,4 +91,12 @@ function assistantTurns(body: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Waits until the socket takes more, or is gone (closed or failed); the other listener is removed. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  const settled = new AbortController();
+  const { signal } = settled;
+  const done = () => settled.abort();
+  return Promise.race([once(res, "drain", { signal }), once(res, "close", { signal })]).then(done, done);
 }

@@ -17,19 +17,39 @@ const OPTIMIST = "You are an optimist. Give the strongest case for, in one sente
 const SKEPTIC = "You are a skeptic. Give the strongest case against, in one sentence.";
 const EDITOR = "You are an editor. Merge the two views into one balanced recommendation.";
 
-function finalText(messages: AgentMessage[]): string {
-  return assistantText(lastAssistantMessage(messages));
+const finalText = (messages: AgentMessage[]) => assistantText(lastAssistantMessage(messages));
+
+type Role = "optimist" | "skeptic";
+type Coordination = { question: string; views: Partial<Record<Role, string>>; answer: string };
+
+/** A region of the consultation: the role's agent works on the question, then its view is kept. */
+function consult(team: Team, role: Role, systemPrompt: string) {
+  return {
+    initial: "working",
+    states: {
+      working: {
+        invoke: {
+          src: "agent",
+          input: ({ context }: { context: Coordination }) => ({ ...team, systemPrompt, prompt: context.question }),
+          onDone: {
+            target: "answered",
+            actions: { type: "keepView", params: ({ event }: { event: { output: AgentMessage[] } }) => ({ role, text: finalText(event.output) }) },
+          },
+        },
+      },
+      answered: { type: "final" },
+    },
+  } as const;
 }
 
 /** A coordinator for `question`: optimist ∥ skeptic → editor; its output is the editor's answer. */
 export function createCoordinator(team: Team) {
   return setup({
-    types: {
-      input: {} as { question: string },
-      context: {} as { question: string; views: { optimist?: string; skeptic?: string }; answer: string },
-      output: {} as string,
-    },
+    types: { input: {} as { question: string }, context: {} as Coordination, output: {} as string },
     actors: { agent: agentLogic },
+    actions: {
+      keepView: assign({ views: ({ context }, params: { role: Role; text: string }) => ({ ...context.views, [params.role]: params.text }) }),
+    },
   }).createMachine({
     id: "coordinator",
     context: ({ input }) => ({ question: input.question, views: {}, answer: "" }),
@@ -38,40 +58,7 @@ export function createCoordinator(team: Team) {
       consulting: {
         type: "parallel",
         onDone: "merging",
-        states: {
-          optimist: {
-            initial: "working",
-            states: {
-              working: {
-                invoke: {
-                  src: "agent",
-                  input: ({ context }) => ({ ...team, systemPrompt: OPTIMIST, prompt: context.question }),
-                  onDone: {
-                    target: "answered",
-                    actions: assign({ views: ({ context, event }) => ({ ...context.views, optimist: finalText(event.output) }) }),
-                  },
-                },
-              },
-              answered: { type: "final" },
-            },
-          },
-          skeptic: {
-            initial: "working",
-            states: {
-              working: {
-                invoke: {
-                  src: "agent",
-                  input: ({ context }) => ({ ...team, systemPrompt: SKEPTIC, prompt: context.question }),
-                  onDone: {
-                    target: "answered",
-                    actions: assign({ views: ({ context, event }) => ({ ...context.views, skeptic: finalText(event.output) }) }),
-                  },
-                },
-              },
-              answered: { type: "final" },
-            },
-          },
-        },
+        states: { optimist: consult(team, "optimist", OPTIMIST), skeptic: consult(team, "skeptic", SKEPTIC) },
       },
       merging: {
         invoke: {

@@ -6,22 +6,13 @@
  * a suffix hashed from its full MCP name, so it stays the same across
  * reconnects and list changes whatever order the server lists tools in.
  */
+import { fnv1a } from "../core/fnv1a.js";
 
 /** The longest tool name every provider accepts. */
 export const MAX_TOOL_NAME = 64;
 
-/** FNV-1a, 32 bits, as 8 hex digits: short, stable, no dependency. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
-}
-
 function withSuffix(base: string, fullName: string): string {
-  return `${base.slice(0, MAX_TOOL_NAME - 9)}_${hash(fullName)}`;
+  return `${base.slice(0, MAX_TOOL_NAME - 9)}_${fnv1a(fullName)}`;
 }
 
 /**

@@ -25,22 +25,33 @@ import {
 /** An input `can()` is asked about: the agent machine's event types. */
 export type UseAgentCanEvent = { type: "agent.prompt" | "agent.continue" | "agent.steer" | "agent.followUp" | "agent.abort" | "agent.approve" | "agent.reject"; toolCallId?: string };
 
+/** The calls an agent takes, which `useAgent` hands on. */
+type AgentCalls = {
+  /** Starts a run with a user message. */
+  prompt(text: string): Promise<unknown>;
+  /** Queues a message for the running turn. */
+  steer(text: string): unknown;
+  /** Queues a message for after the run. */
+  followUp(text: string): unknown;
+  /** Aborts the run. */
+  abort(): unknown;
+  /** Lets a tool call that awaits approval run. */
+  approve(toolCallId: string): unknown;
+  /** Refuses a tool call that awaits approval; `reason` goes to the model. */
+  reject(toolCallId: string, reason?: string): unknown;
+};
+
 /** What `useAgent` accepts: an `Agent` or a `RemoteAgent` (anything with such an actor and methods). */
-export type AgentLike = {
+export type AgentLike = AgentCalls & {
+  /** The agent's actor, whose snapshots the hook reads. */
   actor: {
     getSnapshot(): AgentSnapshotLike & { can(event: never): boolean };
     subscribe(observer: (snapshot: unknown) => void): { unsubscribe(): void };
   };
-  prompt(input: string): Promise<unknown>;
-  steer(input: string): unknown;
-  followUp(input: string): unknown;
-  abort(): unknown;
-  approve(toolCallId: string): unknown;
-  reject(toolCallId: string, reason?: string): unknown;
 };
 
 /** What `useAgent` returns. */
-export type UseAgentResult = {
+export type UseAgentResult = AgentCalls & {
   transcript: readonly AgentMessage[];
   streamMessage: AssistantMessage | null;
   streamingText: string;
@@ -50,12 +61,6 @@ export type UseAgentResult = {
   error: string | undefined;
   /** Whether the input is legal now (the machine's own `can()`, mirrored for a remote agent). */
   can(event: UseAgentCanEvent): boolean;
-  prompt(text: string): Promise<unknown>;
-  steer(text: string): unknown;
-  followUp(text: string): unknown;
-  abort(): unknown;
-  approve(toolCallId: string): unknown;
-  reject(toolCallId: string, reason?: string): unknown;
 };
 
 const blank = { role: "user", content: "", timestamp: 0 } as const;
