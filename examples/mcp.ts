@@ -1,14 +1,16 @@
 /**
  * An agent with the tools of an MCP server: the official filesystem server
- * (run from node_modules) on a temporary folder, and the scripted model, so
- * it runs offline. With a real model, drop the script and set `model`.
+ * (run from node_modules) on a temporary folder. Then the other direction:
+ * an agent served over MCP (Streamable HTTP on loopback) and called as a
+ * tool by another agent. The scripted model keeps it offline; with a real
+ * model, drop the scripts and set `model`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent } from "tinyagent";
-import { connectMcpServer } from "tinyagent/mcp";
+import { connectMcpServer, serveAgentOverMcp } from "tinyagent/mcp";
 import { createFauxProvider } from "tinyagent/testing";
 
 const folder = mkdtempSync(join(tmpdir(), "tinyagent-mcp-example-"));
@@ -34,3 +36,18 @@ console.log(await agent.promptText("Write a note to hello.txt, then read it back
 
 await files.close();
 rmSync(folder, { recursive: true, force: true });
+
+// An agent as an MCP tool: any MCP host can call it; here another agent does.
+const poet = createFauxProvider(() => ({ text: "Notes kept, words at rest." }));
+const served = await serveAgentOverMcp(new Agent({ model: poet.model, streamFn: poet.streamFn }), {
+  name: "poet",
+  description: "Writes a short line of verse about the prompt.",
+  http: {},
+});
+const remote = await connectMcpServer({ url: served.url! });
+const lead = createFauxProvider([{ toolCalls: [{ name: "poet", arguments: { prompt: "a note on disk" } }] }, { text: "Done." }]);
+const caller = new Agent({ model: lead.model, streamFn: lead.streamFn, tools: remote.tools });
+caller.subscribe((event) => event.type === "tool_execution_end" && console.log(`← ${event.toolName} (over MCP at ${served.url}): ${JSON.stringify(event.result.content)}`));
+await caller.prompt("Ask the poet.");
+await remote.close();
+await served.close();

@@ -30,11 +30,12 @@ describe("examples run as written (and exit: no handle left open)", { timeout: 6
     expect(stdout).toContain("401 Unauthorized");
   });
 
-  it("mcp example: an agent writes and reads a file through the filesystem MCP server", async () => {
+  it("mcp example: an agent writes and reads a file through the filesystem MCP server, then calls an agent served over MCP", async () => {
     const { stdout } = await tsx("examples/mcp.ts");
     expect(stdout).toContain("connected to secure-filesystem-server: fs_read_file");
     expect(stdout).toContain("← fs_read_text_file: Hello from an MCP tool.");
     expect(stdout).toContain("The note says: Hello from an MCP tool.");
+    expect(stdout).toMatch(/← poet \(over MCP at http:\/\/127\.0\.0\.1:\d+\/mcp\): \[\{"type":"text","text":"Notes kept, words at rest\."\}\]/);
   });
 
   it("demo shows states, thinking apart from the answer, tool calls, results and usage, with no trailing spaces", async () => {
