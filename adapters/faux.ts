@@ -186,7 +186,14 @@ function fauxObservable(
         end();
         return;
       }
-      run(response);
+      try {
+        run(response);
+      } catch (error) {
+        // A transcript the script cannot read (its own bug or odd input) is a failed call, not an uncaught error.
+        if (closed || builder.isEnded) return;
+        builder.fail("error", `Faux model failed: ${error instanceof Error ? error.message : String(error)}`);
+        end();
+      }
     });
 
     // Unsubscribing stops the timers and forgets the signal; nothing is emitted after it.

@@ -31,6 +31,7 @@ import { toolCallMachine } from "./tool-call.machine.js";
 import { nextMacrotask } from "./next-macrotask.js";
 import { recoverFailedStep } from "./recover-step.js";
 import { emitAll, withTransition } from "./xstate-internals.js";
+import { errorText } from "../src/core/errors.js";
 
 export { settingsOf } from "./agent-context.js";
 export type {
@@ -75,7 +76,7 @@ const loopMachine = setup({
           messages: input.messages,
         });
       } catch (error) {
-        throw new Error(`shouldStopAfterTurn hook threw: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`shouldStopAfterTurn hook threw: ${errorText(error)}`);
       }
     }),
   },
@@ -210,7 +211,7 @@ const loopMachine = setup({
         params.cause === "aborted"
           ? CLOSE_TEXTS.aborted.run
           : params.cause === "failed"
-            ? `Model call failed: ${params.error instanceof Error ? params.error.message : String(params.error)}`
+            ? `Model call failed: ${errorText(params.error)}`
             : "The provider stream ended without a terminal done/error event.";
       const stopReason: "aborted" | "error" = params.cause === "aborted" ? "aborted" : "error";
       const partial = context.streamMessage;
@@ -298,7 +299,7 @@ const loopMachine = setup({
       enqueue.emit({ type: "turn_end", message, toolResults });
     }),
     recordHookFailure: assign((_, params: { error: unknown }) => ({
-      runEnd: { stopReason: "error" as const, errorMessage: params.error instanceof Error ? params.error.message : String(params.error) },
+      runEnd: { stopReason: "error" as const, errorMessage: errorText(params.error) },
     })),
     forwardApproval: enqueueActions(({ enqueue, context }, params: { toolCallId?: string; approved: boolean; reason?: string }) => {
       const call = waitingCall(context, params.toolCallId)!;

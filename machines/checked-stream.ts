@@ -29,6 +29,8 @@ import {
   sanitizeUsage,
 } from "../src/core/message-checks.js";
 import type { AssistantMessage, AssistantMessageEvent, Model, StopReason } from "../src/core/types.js";
+import { errorText } from "../src/core/errors.js";
+import { jsonSafe } from "../src/core/json-safe.js";
 
 const PARTIAL_TYPES = new Set([
   "start",
@@ -70,7 +72,8 @@ function checkDone(raw: Record<string, unknown>, partial: unknown, model: Model)
       : hasToolCall
         ? "toolUse"
         : "stop";
-  const done = completeAssistantMessage(message, model, stopReason);
+  // What enters the transcript must survive JSON (the next request, persist): a BigInt in tool arguments would throw there.
+  const done = completeAssistantMessage(jsonSafe(message), model, stopReason);
   const reason = DONE_REASONS.includes(raw.reason as StopReason) ? (raw.reason as "stop" | "length" | "toolUse") : hasToolCall ? "toolUse" : "stop";
   if (done === message && reason === raw.reason) return { event: raw as AssistantMessageEvent, terminal: true };
   return { event: { type: "done", reason, message: done }, terminal: true };
@@ -90,8 +93,9 @@ function checkError(raw: Record<string, unknown>, partial: unknown, model: Model
   }
   const errorMessage = typeof given.errorMessage === "string" && given.errorMessage ? given.errorMessage : "The provider reported an error without a message.";
   const contentOk = checkContent(given.content, BLOCK_TYPES.assistant, "content") === undefined;
-  const error = contentOk ? completeAssistantMessage({ ...given, errorMessage }, model, stopReason) : endedMessage(given, model, stopReason, errorMessage);
-  if (contentOk && errorMessage === given.errorMessage && error.stopReason === given.stopReason && sanitizeUsage(given.usage) === given.usage && raw.reason === stopReason) {
+  const safe = jsonSafe(given);
+  const error = contentOk ? completeAssistantMessage({ ...safe, errorMessage }, model, stopReason) : endedMessage(safe, model, stopReason, errorMessage);
+  if (contentOk && safe === given && errorMessage === given.errorMessage && error.stopReason === given.stopReason && sanitizeUsage(given.usage) === given.usage && raw.reason === stopReason) {
     return { event: raw as AssistantMessageEvent, terminal: true };
   }
   return { event: { type: "error", reason: stopReason, error }, terminal: true };
@@ -103,7 +107,7 @@ function checkEvent(raw: unknown, partial: unknown, model: Model): Checked {
   if (type === "done") return checkDone(raw, partial, model);
   if (type === "error") return checkError(raw, partial, model);
   if (type === "retry") {
-    const reason = typeof raw.reason === "string" ? raw.reason : String(raw.reason);
+    const reason = typeof raw.reason === "string" ? raw.reason : errorText(raw.reason);
     return { event: { type: "retry", attempt: count(raw.attempt), delayMs: count(raw.delayMs), reason }, terminal: false };
   }
   if (typeof type !== "string" || !PARTIAL_TYPES.has(type)) return null;
@@ -128,7 +132,7 @@ export function checkedStream(model: Model): OperatorFunction<unknown, Assistant
             checked = checkEvent(raw, partial, model);
           } catch (error) {
             // A getter that throws, a Proxy: still just a malformed event.
-            checked = failed(partial, model, `reading an event threw (${error instanceof Error ? error.message : String(error)})`);
+            checked = failed(partial, model, `reading an event threw (${errorText(error)})`);
           }
           if (!checked) return;
           if ("partial" in checked.event) partial = checked.event.partial;

@@ -15,6 +15,7 @@ import { actorNow } from "./actor-clock.js";
 import type { AgentContext } from "./agent-context.js";
 import { closeRun } from "./close-run.js";
 import { draftOf } from "./draft.js";
+import { errorText } from "../src/core/errors.js";
 
 /** The part of an agent machine snapshot recovery reads. */
 type RecoverableSnapshot = {
@@ -35,7 +36,7 @@ export function recoverFailedStep<TSnapshot>(
   error: unknown,
 ): TSnapshot {
   const previous = snapshot as TSnapshot & RecoverableSnapshot;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorText(error);
   console.error(`tinyagent: the agent machine failed on "${event.type}" and closed the run instead:`, error);
   const running = !previous.matches("idle") && !previous.matches("done");
   const starting = previous.matches("idle") && (event.type === "agent.prompt" || event.type === "agent.continue");

@@ -22,6 +22,7 @@ import type {
   StreamFn,
   StreamOptions,
 } from "../src/core/types.js";
+import { errorText } from "../src/core/errors.js";
 
 /** Everything one model call needs, taken from the agent's context at turn start. */
 export type StreamModelInput = {
@@ -45,7 +46,7 @@ async function callHook<T>(name: string, call: () => T | Promise<T>, expected: {
   try {
     value = await call();
   } catch (error) {
-    throw new Error(`${name} hook threw: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${name} hook threw: ${errorText(error)}`);
   }
   if (!expected.test(value)) throw new Error(`${name} hook returned ${describeValue(value)}; it must return ${expected.what}`);
   return value;

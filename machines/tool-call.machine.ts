@@ -8,6 +8,7 @@ import { assign, fromPromise, sendParent, setup } from "xstate";
 import { checkAfterToolCall, checkBeforeToolCall, checkToolResult, toolOutcome } from "../src/core/tool-result-checks.js";
 import { textResult, validateToolArguments } from "../src/core/tools.js";
 import type { AgentHooks, AgentMessage, AgentTool, AgentToolResult, ToolCall } from "../src/core/types.js";
+import { errorText } from "../src/core/errors.js";
 
 /** What the agent machine gives each tool-call actor. */
 export type ToolCallInput = {
@@ -63,10 +64,6 @@ type ToolCallEvent =
 type Preparation =
   | { kind: "run"; args: unknown; needsApproval: boolean }
   | { kind: "answer"; result: AgentToolResult; isError: boolean; hookError?: string };
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Preparation> {
   const { tool, toolCall, hooks } = input;

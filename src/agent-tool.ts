@@ -9,6 +9,7 @@ import { createActor, toPromise } from "xstate";
 import { settingsOf, type AgentContext, type AgentSettings } from "../machines/agent.machine.js";
 import { agentOptionsOf, type PromptInput } from "./agent-input.js";
 import { agentLogic } from "./agent-logic.js";
+import { errorText } from "./core/errors.js";
 import { assistantText, lastAssistantMessage } from "./core/messages.js";
 import type { AgentEvent, AgentMessage, AgentTool, AgentToolResult, JSONSchema, ToolParameters } from "./core/types.js";
 
@@ -61,7 +62,7 @@ async function decide(
   try {
     answer = options.approve ? await options.approve(call) : NO_APPROVER;
   } catch (error) {
-    answer = `the approve hook threw: ${error instanceof Error ? error.message : String(error)}`;
+    answer = `the approve hook threw: ${errorText(error)}`;
   }
   if (answer === true) return { type: "agent.approve", toolCallId };
   return { type: "agent.reject", toolCallId, reason: typeof answer === "string" ? answer : "not approved." };

@@ -48,3 +48,18 @@ export class AgentError extends Error {
     if (details.issues) this.issues = details.issues;
   }
 }
+
+/**
+ * What a thrown value says, for an error message. Never throws itself: user
+ * code may throw anything, including an object without `toString`
+ * (`Object.create(null)`), whose `String()` would throw again where the
+ * failure was being reported.
+ */
+export function errorText(error: unknown): string {
+  try {
+    if (error instanceof Error) return typeof error.message === "string" ? error.message : String(error.message);
+    return String(error);
+  } catch {
+    return "a thrown value that cannot be shown as text";
+  }
+}

@@ -7,6 +7,8 @@
  * when it has none (the common case costs one walk and no copy).
  */
 
+import { errorText } from "./errors.js";
+
 /** Nesting deeper than this is cut: `JSON.stringify` would overflow the stack long before a transcript needs it. */
 const MAX_DEPTH = 512;
 
@@ -77,5 +79,5 @@ function flag(visit: Visit, replacement: string): string {
 }
 
 function unreadable(error: unknown): string {
-  return `[Unreadable: ${error instanceof Error ? error.message : String(error)}]`;
+  return `[Unreadable: ${errorText(error)}]`;
 }

@@ -9,6 +9,8 @@
  */
 import { zeroUsage } from "./messages.js";
 import type { AgentMessage, AssistantMessage, Model, StopReason, Usage } from "./types.js";
+import { errorText } from "./errors.js";
+import { jsonSafe } from "./json-safe.js";
 
 /** The block types each role's `content` may hold. */
 export const BLOCK_TYPES = {
@@ -23,6 +25,13 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** An object literal's kind (prototype Object.prototype or null): not a boxed `new String("")`, a Map or a class instance, which JSON writes as something else. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (!isRecord(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
 /** A value in words, for problems: `null`, `a string ("hi")`, `an array`, `a number (NaN)`. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
@@ -35,8 +44,10 @@ export function describeValue(value: unknown): string {
     case "boolean":
     case "bigint":
       return `a ${typeof value} (${String(value)})`;
-    case "object":
-      return "an object";
+    case "object": {
+      const kind = Object.prototype.toString.call(value).slice(8, -1);
+      return kind === "Object" ? "an object" : `an object of kind ${kind}`;
+    }
     default:
       return `a ${typeof value}`;
   }
@@ -66,7 +77,7 @@ export function checkBlock(block: unknown, allowed: readonly BlockType[], path: 
       return (
         stringField(block, "id", path) ??
         stringField(block, "name", path) ??
-        (isRecord(block.arguments) ? undefined : `${path}.arguments is ${describeValue(block.arguments)}, expected an object`)
+        (isPlainObject(block.arguments) ? undefined : `${path}.arguments is ${describeValue(block.arguments)}, expected a plain object`)
       );
   }
 }
@@ -191,7 +202,7 @@ export function completeAssistantMessage(message: Record<string, unknown>, model
   if (typeof message.model !== "string") fixes.model = model?.id ?? "none";
   if (usage !== message.usage) fixes.usage = usage;
   if (message.stopReason !== stopReason) fixes.stopReason = stopReason;
-  if (message.errorMessage !== undefined && typeof message.errorMessage !== "string") fixes.errorMessage = String(message.errorMessage);
+  if (message.errorMessage !== undefined && typeof message.errorMessage !== "string") fixes.errorMessage = errorText(message.errorMessage);
   if (typeof message.timestamp !== "number" || !Number.isFinite(message.timestamp)) fixes.timestamp = Date.now();
   return (Object.keys(fixes).length === 0 ? message : { ...message, ...fixes }) as AssistantMessage;
 }
@@ -203,7 +214,8 @@ export function completeAssistantMessage(message: Record<string, unknown>, model
  * transcript is a valid assistant message.
  */
 export function endedMessage(partial: unknown, model: Model | undefined, stopReason: "error" | "aborted", errorMessage: string): AssistantMessage {
-  const source = isRecord(partial) ? partial : {};
+  // JSON-safe, as everything that enters the transcript: the next request and persist() write it.
+  const source = isRecord(partial) ? jsonSafe(partial) : {};
   const content = Array.isArray(source.content) ? source.content : [];
   const kept = content.every((block, index) => checkBlock(block, BLOCK_TYPES.assistant, `content[${index}]`) === undefined)
     ? content

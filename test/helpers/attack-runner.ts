@@ -72,6 +72,10 @@ const attacks: Attack[] = [
     options: () => ({ tools: [{ ...tool, execute: (() => { throw new Error("sync boom"); }) as never }] }),
   },
   {
+    name: "tool throws an object without toString",
+    options: () => ({ tools: [{ ...tool, execute: async () => { throw Object.create(null); } }] }),
+  },
+  {
     name: "tool reports malformed progress",
     options: () => ({ tools: [{ ...tool, execute: async (_id, _a, _s, onUpdate) => (onUpdate(undefined as never), onUpdate({ content: null } as never), { content: [{ type: "text", text: "fine" }] }) }] }),
   },
@@ -88,6 +92,7 @@ const attacks: Attack[] = [
   { name: "stream: done without a message", options: firstCall([{ type: "done", reason: "stop" }]) },
   { name: "stream: done whose message has null content", options: firstCall([{ type: "done", reason: "stop", message: finalMessage({ content: null }) }]) },
   { name: "stream: done whose tool call has string arguments", options: firstCall([{ type: "done", reason: "toolUse", message: finalMessage({ content: [{ type: "toolCall", id: "c1", name: "t", arguments: "{}" }] }) }]) },
+  { name: "stream: done whose tool call has boxed-string arguments", options: firstCall([{ type: "done", reason: "toolUse", message: finalMessage({ content: [{ type: "toolCall", id: "c1", name: "t", arguments: new String("") }] }) }]) },
   { name: "stream: done without usage", options: firstCall([{ type: "done", reason: "stop", message: finalMessage() }]) },
   {
     name: "stream: done with string and NaN usage",
