@@ -5,6 +5,6 @@
  * from node, so it runs on Node, Bun, Deno and edge runtimes.
  */
 export { agentRequestHandler } from "./request-handler.js";
-export type { AgentRequestHandler, AgentRequestHandlerOptions } from "./request-handler.js";
+export type { AgentRequestHandler, AgentRequestHandlerOptions, SessionAgentOptions } from "./request-handler.js";
 export { nodeHandler } from "./node-handler.js";
 export type { NodeRequestLike, NodeResponseLike } from "./node-handler.js";

@@ -8,25 +8,50 @@
  *   POST …/sessions/:id/:command prompt · steer · followUp · abort · approve · reject
  *
  * The machine decides what is legal (`can()`); a refused command gets 409
- * with the agent's own explanation of what to do instead.
+ * with the agent's own explanation of what to do instead. With a
+ * `SessionStore` the handler opens each session with `Agent.open`, so
+ * sessions (and their runs in flight) outlive the handler's process.
  */
 import { z } from "zod/v4";
-import type { Agent } from "../agent.js";
+import { Agent } from "../agent.js";
+import type { OpenAgentOptions } from "../agent-session.js";
 import { AgentError } from "../core/errors.js";
 import { userMessage } from "../core/messages.js";
 import type { AgentMessage } from "../core/types.js";
+import type { SessionStore } from "../session-store.js";
 import { SessionHub, type Frame } from "./session-hub.js";
 import { sseStream } from "./sse-stream.js";
 
-/** Options of {@link agentRequestHandler}. */
-export type AgentRequestHandlerOptions = {
-  /**
-   * The agent of a session, made on the session's first request and kept
-   * while it is in use. Return `undefined` for a session that does not exist
-   * (404). For sessions that outlive the process, open them from a
-   * `SessionStore` here (`Agent.open(sessionId, { store, … })`).
-   */
-  agent: (sessionId: string, request: Request) => Agent | undefined | Promise<Agent | undefined>;
+/** What `agent` returns for a session kept in the handler's `store`: `Agent.open`'s options but the store. */
+export type SessionAgentOptions = Omit<OpenAgentOptions, "store">;
+
+/**
+ * Options of {@link agentRequestHandler}. Without `store`, `agent` makes each
+ * session's Agent and sessions live in this process. With a `store`, `agent`
+ * gives the options of the session's agent (tools, model, stream function,
+ * keys: what a store never holds) and the handler opens it with `Agent.open`,
+ * so a session survives a restart of the handler, a run in flight included.
+ */
+export type AgentRequestHandlerOptions = HandlerSettings &
+  (
+    | {
+        /**
+         * The agent of a session, made on the session's first request and kept
+         * while it is in use. Return `undefined` for a session that does not exist (404).
+         */
+        agent: (sessionId: string, request: Request) => Agent | undefined | Promise<Agent | undefined>;
+        store?: undefined;
+      }
+    | {
+        /** The options of a session's agent; `undefined` for a session that may not exist (404). */
+        agent: (sessionId: string, request: Request) => SessionAgentOptions | undefined | Promise<SessionAgentOptions | undefined>;
+        /** Where sessions are kept (`createFileStore(dir)`, `createPostgresStore(…)`): the handler opens them with `Agent.open`. */
+        store: SessionStore;
+      }
+  );
+
+/** The handler's own settings. */
+type HandlerSettings = {
   /** Whether a request may proceed (false: 401). Should not throw; a throw answers 500. */
   authorize?: (request: Request, sessionId: string) => boolean | Promise<boolean>;
   /** Interval of `: ping` comments on an idle stream, so proxies keep it open (default 15 s). */
@@ -99,6 +124,23 @@ export function agentRequestHandler(options: AgentRequestHandlerOptions): AgentR
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const maxSessions = options.maxSessions ?? 1000;
 
+  const agentOf = async (sessionId: string, request: Request): Promise<Agent | undefined> => {
+    if (!options.store) return options.agent(sessionId, request);
+    const agentOptions = await options.agent(sessionId, request);
+    if (!agentOptions) return undefined;
+    // A session opened elsewhere (another handler on the same store) is dropped here; the next request opens it again.
+    const dropOnLoss: OpenAgentOptions["onLost"] = (error) => {
+      void hubs.get(sessionId)?.then((hub) => {
+        if (hub.agent !== agent) return;
+        hub.close();
+        hubs.delete(sessionId);
+      });
+      agentOptions.onLost?.(error);
+    };
+    const agent = await Agent.open(sessionId, { ...agentOptions, store: options.store, onLost: dropOnLoss });
+    return agent;
+  };
+
   const hubOf = async (sessionId: string, request: Request): Promise<SessionHub> => {
     let hub = hubs.get(sessionId);
     if (hub) {
@@ -106,7 +148,7 @@ export function agentRequestHandler(options: AgentRequestHandlerOptions): AgentR
       hubs.set(sessionId, hub);
       return hub;
     }
-    hub = Promise.resolve(options.agent(sessionId, request)).then((agent) => {
+    hub = agentOf(sessionId, request).then((agent) => {
       if (!agent) throw new Rejection(404, `Unknown session "${sessionId}": this server has no such session.`);
       return new SessionHub(agent, limits);
     });
