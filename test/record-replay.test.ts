@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
+import { Observable } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Agent, defineTool, persistAgent, streamOpenAICompatible, type AgentOptions } from "../src/index.js";
+import { AssistantMessageBuilder } from "../adapters/assistant-message-builder.js";
+import { Agent, defineTool, persistAgent, streamOpenAICompatible, type AgentOptions, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
 import { RecordingError, recordRun, replayRun, traceRun, type RunStep } from "../src/devtools/index.js";
+import { decodeRunValue } from "../src/devtools/run-log.js";
 import { createFauxProvider, startFauxServer, type FauxScript } from "../src/testing.js";
 import { deferred, expectValidTranscript, gatedTool, until } from "./helpers/transcript.js";
 
@@ -51,7 +55,7 @@ describe("record and replay", () => {
       recordScenario([{ thinking: "hmm", text: "Hello there, how are you?" }], {}, (agent) => agent.prompt("hi")),
     );
     const header = JSON.parse(recording.lines[0]!);
-    expect(header).toMatchObject({ kind: "tinyagent-run", version: 1, value: "idle" });
+    expect(header).toMatchObject({ kind: "tinyagent-run", version: 2, value: "idle" });
     expect(replay.steps.map((s) => s.event.type)).toContain("model.events");
     expect(replay.events.map((e) => e.type).at(-1)).toBe("agent_end");
     expect(replay.steps.map((s) => s.value)).toContainEqual({ streaming: "requesting" });
@@ -200,6 +204,95 @@ describe("record and replay", () => {
   });
 });
 
+/** A stream function that sends `text` in `size`-character deltas, each in its own macrotask (one machine step per delta, as a slow model does). */
+function oneDeltaPerStep(text: string, size: number): StreamFn {
+  return (model) =>
+    new Observable<AssistantMessageEvent>((subscriber) => {
+      const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (event) => subscriber.next(event));
+      let at = 0;
+      const next = () => {
+        if (subscriber.closed) return;
+        if (at >= text.length) return builder.finish("stop");
+        builder.text(text.slice(at, (at += size)));
+        setImmediate(next);
+      };
+      builder.start();
+      setImmediate(next);
+    });
+}
+
+/** `chars` characters of words in a deterministic, non-repeating order. */
+function prose(chars: number): string {
+  const words = "the agent streams a reply while tools run and the model thinks".split(" ");
+  let seed = 7;
+  let text = "";
+  while (text.length < chars) text += `${words[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % words.length]} `;
+  return text.slice(0, chars);
+}
+
+describe("recording size and trace cost", () => {
+  it("a 16 KB reply: the recording stays under 100 KB and replays exactly, over HTTP and in-process", async () => {
+    const text = prose(16_384);
+    const server = await startFauxServer({ script: [{ text }], chunkSize: 4 });
+    try {
+      for (const options of [{ model: server.model, streamFn: streamOpenAICompatible }, {}]) {
+        const { recording } = await expectReplayMatches(recordScenario([{ text, chunkSize: 4 }], options, (agent) => agent.prompt("hi")));
+        expect(recording.text().length).toBeLessThan(100_000);
+        // No event carries the partial message: only the finished message and the text_end event hold the whole text.
+        expect(recording.text().split(text.slice(0, 4_000)).length - 1).toBeLessThanOrEqual(2);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("one step per delta: the recording grows linearly with the reply, not with reply × deltas", async () => {
+    const sizes: number[] = [];
+    for (const chars of [500, 2_000]) {
+      const { recording } = await expectReplayMatches(recordScenario([], { streamFn: oneDeltaPerStep(prose(chars), 8) }, (agent) => agent.prompt("hi")));
+      sizes.push(recording.text().length);
+    }
+    // 4× the deltas: about 4× the bytes (a partial per event would make it 16×).
+    expect(sizes[1]! / sizes[0]!).toBeLessThan(4.5);
+  });
+
+  it("a stream function that hands every event its own copy of the message, and rewrites it, still replays exactly", async () => {
+    const copying: StreamFn = (model) =>
+      new Observable<AssistantMessageEvent>((subscriber) => {
+        const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (event) => {
+          if (!("partial" in event)) return subscriber.next(event);
+          const partial = structuredClone(event.partial);
+          // Not an append: the provider corrected its text, dropped a field, added a block.
+          if (event.type === "text_delta" && event.delta === "o") (partial.content[0] as { text: string }).text = "corrected";
+          if (event.type === "text_end") Object.assign(partial, { responseId: "r1", usage: { ...partial.usage, input: 3 } });
+          subscriber.next({ ...event, partial } as AssistantMessageEvent);
+        });
+        builder.start();
+        for (const delta of ["Hel", "l", "o", " world"]) builder.text(delta);
+        queueMicrotask(() => builder.finish("stop"));
+      });
+    const { recording } = await expectReplayMatches(recordScenario([], { streamFn: copying }, (agent) => agent.prompt("hi")));
+    expect(recording.text()).toContain('"partials":');
+  });
+
+  it("steps share the messages that settled in the transcript instead of copying them again", async () => {
+    const history = Array.from({ length: 200 }, (_, i) => ({ role: "user" as const, content: `message ${i}`, timestamp: i }));
+    const { live } = await recordScenario([{ text: "a reply in several deltas", chunkSize: 2 }], { messages: history }, (agent) => agent.prompt("hi"));
+    const first = live[0]!.context.messages as unknown[];
+    const last = live.at(-1)!.context.messages as unknown[];
+    expect(last.length).toBe(202);
+    for (let i = 0; i < first.length; i++) expect(last[i]).toBe(first[i]);
+  });
+
+  it("reads format 1 recordings (every event with its partial): a saved one replays to its saved live steps", () => {
+    const recording = readFileSync(new URL("./fixtures/run-v1.jsonl", import.meta.url), "utf8");
+    // Saved as a recording writes values (non-finite numbers kept), by the tinyagent that wrote format 1.
+    const expected = decodeRunValue(readFileSync(new URL("./fixtures/run-v1.steps.json", import.meta.url), "utf8")) as unknown[];
+    expect(JSON.parse(recording.split("\n")[0]!).version).toBe(1);
+    expect(untimed(replayRun(recording).steps)).toEqual(expected);
+  });
+});
+
 describe("bad recordings", () => {
   const good = async () => (await recordScenario([{ text: "ok" }], {}, (agent) => agent.prompt("hi"))).recording.lines;
 
@@ -218,8 +311,8 @@ describe("bad recordings", () => {
 
   it("a wrong version or a foreign file names line 1", async () => {
     const lines = [...(await good())];
-    lines[0] = lines[0]!.replace('"version":1', '"version":99');
-    expect(() => replayRun(lines)).toThrow("Recording line 1: unsupported recording version 99; this tinyagent reads version 1.");
+    lines[0] = lines[0]!.replace('"version":2', '"version":99');
+    expect(() => replayRun(lines)).toThrow("Recording line 1: unsupported recording version 99; this tinyagent reads versions 1 and 2.");
     expect(() => replayRun('{"hello":1}\n')).toThrow(/^Recording line 1: expected a header/);
     expect(() => replayRun("")).toThrow("Recording line 1: the recording is empty");
   });

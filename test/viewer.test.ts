@@ -119,9 +119,9 @@ describe("run viewer", () => {
   });
 
   it("rejects a bad recording with the line at fault, and serves nothing outside its own files", async () => {
-    const response = await fetch(new URL("/api/recordings", viewer.url), { method: "POST", body: '{"kind":"tinyagent-run","version":2}\n' });
+    const response = await fetch(new URL("/api/recordings", viewer.url), { method: "POST", body: '{"kind":"tinyagent-run","version":99}\n' });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/^Recording line 1: unsupported recording version 2/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/^Recording line 1: unsupported recording version 99/);
     for (const path of ["/assets/../package.json", "/assets/%2e%2e/%2e%2e/package.json", "/..%2f..%2fpackage.json", "//etc/passwd", "/assets/..\\..\\package.json"]) {
       const { status, body } = await rawGet(path);
       expect(status, path).toBe(404);

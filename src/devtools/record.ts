@@ -9,6 +9,7 @@ import type { AnyActorRef, InspectionEvent } from "xstate";
 import { watchActorClock } from "../../machines/actor-clock.js";
 import type { AgentActor } from "../../machines/agent.machine.js";
 import { AgentError } from "../core/errors.js";
+import { BatchEncoder } from "./model-events-codec.js";
 import { RUN_LOG_VERSION, encodeRunValue, type RunLogClock, type RunLogEvent, type RunLogHeader } from "./run-log.js";
 import { actorPath, isTracedActor } from "./run-trace.js";
 
@@ -58,18 +59,22 @@ export function recordRun(agent: { actor: AgentActor } | AgentActor, options: Re
   write({ kind: "tinyagent-run", version: RUN_LOG_VERSION, t: Date.now(), value: snapshot.value, context: snapshot.context as Record<string, unknown> });
 
   const stopClock = watchActorClock(root, (t) => write({ kind: "clock", t }));
+  // Stream batches go out without each event's whole partial message: that would grow with message × deltas.
+  const batches = new BatchEncoder();
   const inspection = root.system.inspect((inspected: InspectionEvent) => {
     const target = inspected.actorRef as AnyActorRef;
     if (inspected.type !== "@xstate.event" || !isTracedActor(target, root)) return;
     // Init events are derived (a spawn) and carry the child's whole input.
     if (inspected.event.type === "xstate.init") return;
-    write({
+    const entry: RunLogEvent = {
       kind: "event",
       t: Date.now(),
       to: actorPath(target, root),
       from: inspected.sourceRef ? actorPath(inspected.sourceRef as AnyActorRef, root) : null,
       event: inspected.event as RunLogEvent["event"],
-    });
+    };
+    if (target === root && inspected.event.type === "model.events") Object.assign(entry, batches.encode(inspected.event as never));
+    write(entry);
   });
   let stopped = false;
   return {

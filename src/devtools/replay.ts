@@ -19,6 +19,7 @@ import {
   type RunLogEvent,
   type RunLogHeader,
 } from "./run-log.js";
+import { BatchDecoder } from "./model-events-codec.js";
 import { actorPath, isTracedActor, traceRun, type RunStep } from "./run-trace.js";
 import type { AgentEvent } from "../core/types.js";
 
@@ -114,9 +115,12 @@ function replayEntries(header: RunLogHeader, entries: (RunLogEntry & { line: num
   const events: AgentEvent[] = [];
   const stopTrace = traceRun(root, (step) => steps.push(step), { now: () => current.t });
   const emitting = actor.on("*", (event) => events.push(event));
+  const batches = new BatchDecoder();
   try {
-    for (const entry of entries) {
-      if (entry.kind !== "event") continue;
+    for (const recorded of entries) {
+      if (recorded.kind !== "event") continue;
+      // Format 2 writes stream batches without their partial messages: rebuild them (in order, each from the last).
+      const entry = header.version >= 2 && recorded.to === "root" && recorded.event.type === "model.events" ? { ...recorded, event: batches.decode(recorded as never) } : recorded;
       current = entry;
       at.line = entry.line;
       if (isDerived(entry, root)) {

@@ -3,9 +3,9 @@
  * agent's state when recording began; every later line is an event one of the
  * run's machines received, or a reading of the machine's clock.
  *
- *   {"kind":"tinyagent-run","version":1,"t":…,"value":"idle","context":{…}}
+ *   {"kind":"tinyagent-run","version":2,"t":…,"value":"idle","context":{…}}
  *   {"kind":"event","t":…,"to":"root","from":null,"event":{"type":"agent.prompt",…}}
- *   {"kind":"event","t":…,"to":"root","from":"model","event":{"type":"model.events",…}}
+ *   {"kind":"event","t":…,"to":"root","from":"model","event":{"type":"model.events",…},"partial":[…]}
  *   {"kind":"clock","t":…}
  *
  * Functions (tools' `execute`, the stream function, hooks) do not cross into
@@ -17,8 +17,14 @@ import { redactCredentials } from "../core/redact.js";
 import { toolSpec } from "../core/tools.js";
 import type { AgentTool } from "../core/types.js";
 
-/** The format version this library writes and reads. */
-export const RUN_LOG_VERSION = 1;
+/**
+ * The format version this library writes. Version 2 writes stream batches
+ * without each event's `partial` message (see model-events-codec.ts);
+ * version 1 recordings, which have them, are still read.
+ */
+export const RUN_LOG_VERSION = 2;
+/** Every version this library reads. */
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 /** First line of a recording: the agent's state when recording began. */
 export type RunLogHeader = { kind: "tinyagent-run"; version: number; t: number; value: unknown; context: Record<string, unknown> };
@@ -28,7 +34,17 @@ export type RunLogHeader = { kind: "tinyagent-run"; version: number; t: number; 
  * "root" for the agent machine, a child's id (`tool-1-0`, `model`, `decision`),
  * or `parent/child` below that; `from` is null for events sent from outside.
  */
-export type RunLogEvent = { kind: "event"; t: number; to: string; from: string | null; event: { type: string; [key: string]: unknown } };
+export type RunLogEvent = {
+  kind: "event";
+  t: number;
+  to: string;
+  from: string | null;
+  event: { type: string; [key: string]: unknown };
+  /** Format 2, `model.events` only: the batch's partial message as a patch (see model-events-codec.ts). */
+  partial?: unknown[];
+  /** Format 2, `model.events` only: a patch per event, when the batch's events carry different messages. */
+  partials?: (unknown[] | null)[];
+};
 
 /** A reading of the machine's clock (see `actorNow`), in the order the machine read it. */
 export type RunLogClock = { kind: "clock"; t: number };
@@ -119,8 +135,8 @@ export function parseRunHeader(line: string | undefined): RunLogHeader {
   if (header.kind !== "tinyagent-run") {
     throw new RecordingError(1, `expected a header with "kind":"tinyagent-run", got ${JSON.stringify(header.kind)}. Is this a tinyagent recording?`);
   }
-  if (header.version !== RUN_LOG_VERSION) {
-    throw new RecordingError(1, `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads version ${RUN_LOG_VERSION}.`);
+  if (!READABLE_VERSIONS.includes(header.version)) {
+    throw new RecordingError(1, `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads versions ${READABLE_VERSIONS.join(" and ")}.`);
   }
   if (!isObject(header.context) || typeof header.t !== "number") {
     throw new RecordingError(1, "the header lacks the agent's starting context or its time (t).");

@@ -7,6 +7,7 @@
 import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
 import { parentOf } from "../../machines/xstate-internals.js";
 import { normalizeRunValue } from "./run-log.js";
+import { TraceValues } from "./trace-values.js";
 import type { AgentEvent } from "../core/types.js";
 
 /** Where a tool-call actor stands. */
@@ -65,6 +66,7 @@ export type TraceRunOptions = {
 /**
  * Calls `onStep` with a {@link RunStep} for every event `root` (an agent
  * actor) or one of its tool-call actors processes. Returns the function that stops tracing.
+ * Steps share the parts that did not change (settled messages, unchanged settings): treat them as read-only.
  * @example
  * const steps: RunStep[] = [];
  * const stop = traceRun(agent.actor, (step) => steps.push(step));
@@ -73,11 +75,13 @@ export function traceRun(root: AnyActorRef, onStep: (step: RunStep) => void, opt
   const now = options.now ?? Date.now;
   const toolCalls: Record<string, ToolCallActorState> = {};
   let emitted: AgentEvent[] = [];
-  let context = normalizeRunValue(root.getSnapshot().context) as Record<string, unknown>;
+  // Per-step cost independent of the transcript's length (see trace-values.ts).
+  const values = new TraceValues();
+  let context = values.context(root.getSnapshot().context as Record<string, unknown>);
   let value = root.getSnapshot().value as StateValue;
   let index = 0;
   const emitting = root.on("*", (event: AgentEvent) => {
-    emitted.push(normalizeRunValue(event));
+    emitted.push(values.event(event));
   });
   const inspection = root.system.inspect((inspected: InspectionEvent) => {
     const ref = inspected.actorRef as AnyActorRef;
@@ -86,7 +90,7 @@ export function traceRun(root: AnyActorRef, onStep: (step: RunStep) => void, opt
     const actor = actorPath(ref, root);
     if (inspected.actorRef === root) {
       value = snapshot.value;
-      context = normalizeRunValue(snapshot.context) as Record<string, unknown>;
+      context = values.context(snapshot.context as Record<string, unknown>);
     } else {
       toolCalls[actor] = { value: normalizeRunValue(snapshot.value), status: snapshot.status };
     }
@@ -100,7 +104,10 @@ export function traceRun(root: AnyActorRef, onStep: (step: RunStep) => void, opt
       toolCalls: { ...toolCalls },
       emitted: inspected.actorRef === root ? emitted : [],
     };
-    if (inspected.actorRef === root) emitted = [];
+    if (inspected.actorRef === root) {
+      emitted = [];
+      values.nextStep();
+    }
     onStep(step);
   });
   return () => {

@@ -124,9 +124,11 @@ export class ViewerSession {
     const previous = this.messages;
     let keep = 0;
     const limit = Math.min(previous.length, messages.length);
+    // Traced steps share settled messages (trace-values.ts): an unchanged transcript costs no serialisation.
+    const same = (i: number) => previous[i] === messages[i] || JSON.stringify(previous[i]) === JSON.stringify(messages[i]);
     // Usually only the tail changes: check the last shared message first.
-    if (limit > 0 && JSON.stringify(previous[limit - 1]) === JSON.stringify(messages[limit - 1])) keep = limit;
-    else while (keep < limit && JSON.stringify(previous[keep]) === JSON.stringify(messages[keep])) keep++;
+    if (previous === messages || (limit > 0 && same(limit - 1))) keep = limit;
+    else while (keep < limit && same(keep)) keep++;
     this.messages = messages;
     return { keep, add: messages.slice(keep) };
   }
