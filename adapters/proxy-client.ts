@@ -113,7 +113,14 @@ async function run(
     options: { temperature: options.temperature, maxTokens: options.maxTokens, sessionId: options.sessionId },
   });
   touch();
-  const response = await fetch(streamUrl(model.baseUrl), { method: "POST", headers, body, signal });
+  // Redirects are not followed: a 307/308 to another origin would resend the prompt (and any header token) there.
+  const response = await fetch(streamUrl(model.baseUrl), { method: "POST", headers, body, signal, redirect: "manual" });
+  if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+    const where = response.headers.get("location");
+    builder.fail("error", `Proxy error: the proxy answered with a redirect${response.status ? ` (HTTP ${response.status})` : ""}${where ? ` to ${where}` : ""}; redirects are not followed: set proxyUrl to the address that answers.`);
+    void response.body?.cancel().catch(() => {});
+    return;
+  }
   if (!response.ok || !response.body) {
     builder.fail("error", `Proxy error: ${response.status} ${response.statusText}${await errorDetail(response)}`);
     return;
