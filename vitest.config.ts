@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: { conditions: ["tinyagent-source"] },
+  // Modules vitest runs itself (test files, examples/web-chat/server.ts) import the package by name, "tinyagent" included.
+  ssr: { resolve: { conditions: ["tinyagent-source"] } },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 15_000,

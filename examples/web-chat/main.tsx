@@ -1,20 +1,25 @@
 /**
- * The browser entry: one agent, running here, reaching the model only
- * through the proxy on this page's origin; React renders its snapshots.
+ * The browser entry: a mirror of this tab's agent on the server
+ * (`remoteAgent`), rendered with `useAgent`. The session id lives in
+ * sessionStorage, so a reload finds the same agent and resumes its stream.
  */
 import { createRoot } from "react-dom/client";
-import { Agent, proxyModel, streamProxy } from "tinyagent";
+import { type RemoteAgent, remoteAgent } from "tinyagent";
 import { App } from "./app.js";
-import { MODEL_ID, PROXY_TOKEN } from "./config.js";
-import { getTime, sum } from "./tools.js";
 
-const agent = new Agent({
-  streamFn: streamProxy,
-  model: proxyModel({ id: MODEL_ID, proxyUrl: window.location.origin, authToken: PROXY_TOKEN }),
-  tools: [sum, getTime],
-  systemPrompt: "You are a helpful assistant. Use tools for arithmetic and the time.",
-});
+declare const __MODEL_NAME__: string;
+
+const KEY = "tinyagent-web-chat-session";
+const sessionId = sessionStorage.getItem(KEY) ?? `chat-${crypto.randomUUID()}`;
+sessionStorage.setItem(KEY, sessionId);
+
+const agent = remoteAgent({ url: "/api/agent", sessionId });
 // For the browser test and the devtools console.
-(window as unknown as { chatAgent: Agent }).chatAgent = agent;
+(window as unknown as { chatAgent: RemoteAgent }).chatAgent = agent;
 
-createRoot(document.getElementById("root")!).render(<App agent={agent} />);
+const newChat = () => {
+  sessionStorage.removeItem(KEY);
+  location.reload();
+};
+
+createRoot(document.getElementById("root")!).render(<App agent={agent} modelName={__MODEL_NAME__} onNewChat={newChat} />);

@@ -1,8 +1,9 @@
 /**
- * The chat's tools; they run in the browser. `sum` reports progress as it
- * goes (one number at a time); `get_time` asks the user first.
+ * The chat's tools; they run on the server, next to the agent. `sum`
+ * reports progress as it goes (one number at a time); `get_time` asks the
+ * user first.
  */
-import { defineTool, type AgentToolResult } from "tinyagent";
+import { type AgentToolResult, defineTool } from "tinyagent";
 import { z } from "zod";
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -25,21 +26,21 @@ export const sum = defineTool({
   async execute(_id, { numbers }, signal, onUpdate) {
     let total = 0;
     for (const [i, n] of numbers.entries()) {
-      await pause(250, signal);
       total += n;
       onUpdate(text(`added ${n} (${i + 1} of ${numbers.length}), total so far ${total}`));
+      await pause(250, signal); // slow on purpose, so the page shows each step
     }
     return text(String(total));
   },
 });
 
-/** The browser's clock, after the user approves reading it. */
+/** The server's clock, after the user approves reading it. */
 export const getTime = defineTool({
   name: "get_time",
   description: "Get the current time.",
   parameters: z.object({}),
   requiresApproval: true,
   async execute() {
-    return text(new Date().toISOString().slice(11, 19) + " UTC");
+    return text(`${new Date().toISOString().slice(11, 19)} UTC`);
   },
 });
