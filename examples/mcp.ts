@@ -47,7 +47,9 @@ const served = await serveAgentOverMcp(new Agent({ model: poet.model, streamFn: 
 const remote = await connectMcpServer({ url: served.url! });
 const lead = createFauxProvider([{ toolCalls: [{ name: "poet", arguments: { prompt: "a note on disk" } }] }, { text: "Done." }]);
 const caller = new Agent({ model: lead.model, streamFn: lead.streamFn, tools: remote.tools });
-caller.subscribe((event) => event.type === "tool_execution_end" && console.log(`← ${event.toolName} (over MCP at ${served.url}): ${JSON.stringify(event.result.content)}`));
+caller.subscribe(
+  (event) => event.type === "tool_execution_end" && console.log(`← ${event.toolName} (over MCP at ${served.url}): ${JSON.stringify(event.result.content)}`),
+);
 await caller.prompt("Ask the poet.");
 await remote.close();
 await served.close();

@@ -136,7 +136,10 @@ export function parseRunHeader(line: string | undefined): RunLogHeader {
     throw new RecordingError(1, `expected a header with "kind":"tinyagent-run", got ${JSON.stringify(header.kind)}. Is this a tinyagent recording?`);
   }
   if (!READABLE_VERSIONS.includes(header.version)) {
-    throw new RecordingError(1, `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads versions ${READABLE_VERSIONS.join(" and ")}.`);
+    throw new RecordingError(
+      1,
+      `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads versions ${READABLE_VERSIONS.join(" and ")}.`,
+    );
   }
   if (!isObject(header.context) || typeof header.t !== "number") {
     throw new RecordingError(1, "the header lacks the agent's starting context or its time (t).");

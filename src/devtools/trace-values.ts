@@ -78,7 +78,8 @@ export class TraceValues {
     for (const key of Object.keys(raw)) {
       const value = raw[key];
       if (MESSAGE_FIELDS.has(key) && value && typeof value === "object") out[key] = this.message(value);
-      else if (MESSAGE_LIST_FIELDS.has(key) && Array.isArray(value)) out[key] = value.map((item) => (item && typeof item === "object" ? this.message(item) : (field("0", item) ?? null)));
+      else if (MESSAGE_LIST_FIELDS.has(key) && Array.isArray(value))
+        out[key] = value.map((item) => (item && typeof item === "object" ? this.message(item) : (field("0", item) ?? null)));
       else if (key === "assistantMessageEvent" && value && typeof value === "object") out[key] = this.record(value as Record<string, unknown>);
       else Object.assign(out, normalizeRunValue({ [key]: value }));
     }
