@@ -105,6 +105,15 @@ describe("architecture (../shared/ARCHITECTURE.md)", () => {
     expect(circles(graph)).toEqual([]);
   });
 
+  it("machines take their data as typed params: no action or guard casts `event`", () => {
+    const casts = sourceFiles("machines").flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .flatMap((line, i) => (/\bevent\)?\s+as\s/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(casts).toEqual([]);
+  });
+
   it("sees the files it checks (a sanity check of the walk itself)", () => {
     expect(graph.get("src/agent.ts")).toContain("machines/agent.machine.ts");
     expect(layerOf("src/devtools/index.ts")).toBe("entry:devtools");
