@@ -46,11 +46,17 @@ export type ToolCall = {
 
 /** Token counts and their cost in dollars. */
 export type Usage = {
+  /** Input tokens not read from the cache. */
   input: number;
+  /** Output tokens, reasoning included. */
   output: number;
+  /** Input tokens read from the provider's prompt cache. */
   cacheRead: number;
+  /** Input tokens written to the prompt cache. */
   cacheWrite: number;
+  /** All of the above. */
   totalTokens: number;
+  /** What they cost in dollars, by the model's {@link ModelCost} (zeros without one). */
   cost: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number };
 };
 
@@ -58,30 +64,49 @@ export type Usage = {
 export type StopReason = "stop" | "length" | "toolUse" | "error" | "aborted";
 
 /** A message from the user. */
-export type UserMessage = { role: "user"; content: string | (TextContent | ImageContent)[]; timestamp: number };
+export type UserMessage = {
+  role: "user";
+  /** Text, or text and images. */
+  content: string | (TextContent | ImageContent)[];
+  /** When it was sent (ms since the epoch). */
+  timestamp: number;
+};
 
 /** A message from the model. */
 export type AssistantMessage = {
   role: "assistant";
+  /** Text, reasoning and tool calls, in the order the model produced them. */
   content: (TextContent | ThinkingContent | ToolCall)[];
+  /** The {@link Model.api} that produced it (a continuation on another API converts it). */
   api: string;
+  /** The {@link Model.provider} that served it. */
   provider: string;
+  /** The {@link Model.id} that wrote it. */
   model: string;
+  /** What the call used and cost. */
   usage: Usage;
+  /** Why it ended. */
   stopReason: StopReason;
   /** Set when `stopReason` is "error" or "aborted": what went wrong, for a person. */
   errorMessage?: string;
+  /** When it started streaming (ms since the epoch). */
   timestamp: number;
 };
 
 /** The answer to one {@link ToolCall}. */
 export type ToolResultMessage = {
   role: "toolResult";
+  /** The {@link ToolCall.id} it answers. */
   toolCallId: string;
+  /** The tool that was called. */
   toolName: string;
+  /** What the model reads. */
   content: (TextContent | ImageContent)[];
+  /** The tool's structured data for the app; never sent to the model. */
   details?: unknown;
+  /** True when the call failed (threw, refused, invalid, timed out or aborted). */
   isError: boolean;
+  /** When the call was answered (ms since the epoch). */
   timestamp: number;
 };
 
@@ -133,10 +158,24 @@ export type Model = {
 };
 
 /** A tool as the model sees it. */
-export type ToolSpec = { name: string; description: string; parameters: JSONSchema };
+export type ToolSpec = {
+  /** The name the model calls it by. */
+  name: string;
+  /** What it does, for the model. */
+  description: string;
+  /** Its arguments as a JSON Schema of an object. */
+  parameters: JSONSchema;
+};
 
 /** Everything a model call is given. */
-export type Context = { systemPrompt?: string; messages: Message[]; tools?: ToolSpec[] };
+export type Context = {
+  /** Instructions ahead of the transcript. */
+  systemPrompt?: string;
+  /** The transcript the model is shown. */
+  messages: Message[];
+  /** The tools it may call. */
+  tools?: ToolSpec[];
+};
 
 /** Per-call options of a {@link StreamFn}. */
 export type StreamOptions = {
@@ -207,8 +246,11 @@ export type StreamFn = (model: Model, context: Context, options?: StreamOptions)
 
 /** What a tool returns. `terminate: true` ends the run after the current tool batch. */
 export type AgentToolResult<TDetails = unknown> = {
+  /** What the model reads. */
   content: (TextContent | ImageContent)[];
+  /** Structured data for the app (UIs, logs); never sent to the model. */
   details?: TDetails;
+  /** Ends the run once the current batch of tool calls is answered. */
   terminate?: boolean;
   /**
    * Marks a returned result as an error (`isError: true` in the transcript) when
@@ -229,7 +271,9 @@ export type ApprovalRule<TArgs> = { bivarianceHack(args: TArgs): boolean }["biva
 
 /** A function the model may call. */
 export type AgentTool<TArgs = unknown, TDetails = unknown> = {
+  /** The name the model calls it by (providers accept `[a-zA-Z0-9_-]{1,64}`). */
   name: string;
+  /** What it does and when to use it, for the model. */
   description: string;
   /** A human-readable name for UIs. */
   label?: string;
@@ -273,6 +317,18 @@ export type AfterToolCallResult =
   | undefined
   | { content?: (TextContent | ImageContent)[]; details?: unknown; isError?: boolean; terminate?: boolean };
 
+/** What the tool-call hooks are told about a call. */
+export type ToolCallHookContext = {
+  /** The call as the model made it. */
+  toolCall: ToolCall;
+  /** The tool it names; absent (in `afterToolCall`) when the agent has none of that name. */
+  tool?: AgentTool;
+  /** The validated arguments (the schema's output); the call's own when it was answered without running. */
+  args: unknown;
+  /** The whole transcript so far. */
+  messages: AgentMessage[];
+};
+
 /**
  * Hooks of a run. Each may be async. A hook should not throw: one that does
  * ends the run with an error message in the transcript (never a hang).
@@ -283,23 +339,23 @@ export type AgentHooks = {
    * run it, `{ block: true, reason }` to refuse it (an error result carrying
    * `reason`), or `{ result }` to answer it without running the tool.
    */
-  beforeToolCall?(
-    ctx: { toolCall: ToolCall; tool?: AgentTool; args: unknown; messages: AgentMessage[] },
-    signal?: AbortSignal,
-  ): BeforeToolCallResult | Promise<BeforeToolCallResult>;
+  beforeToolCall?(ctx: ToolCallHookContext, signal?: AbortSignal): BeforeToolCallResult | Promise<BeforeToolCallResult>;
   /** After a call finished (or failed): each field returned replaces the result's own. */
-  afterToolCall?(ctx: {
-    toolCall: ToolCall;
-    tool?: AgentTool;
-    args: unknown;
-    result: AgentToolResult;
-    isError: boolean;
-    messages: AgentMessage[];
-  }): AfterToolCallResult | Promise<AfterToolCallResult>;
+  afterToolCall?(
+    ctx: ToolCallHookContext & {
+      /** The result so far. */
+      result: AgentToolResult;
+      /** True when the result is an error. */
+      isError: boolean;
+    },
+  ): AfterToolCallResult | Promise<AfterToolCallResult>;
   /** After each turn (assistant message and its tool results): `true` ends the run there. */
   shouldStopAfterTurn?(ctx: {
+    /** The turn's assistant message. */
     message: AssistantMessage;
+    /** The results of its tool calls, in call order. */
     toolResults: ToolResultMessage[];
+    /** The whole transcript so far. */
     messages: AgentMessage[];
   }): boolean | Promise<boolean>;
   /** Before each model call: the transcript the model is shown (prune, summarise, inject); the agent's own is unchanged. */
@@ -315,30 +371,93 @@ export type QueueMode = "one-at-a-time" | "all";
 
 // ─────────────────────────── 5. Events ───────────────────────────
 
-/** Everything a run tells its subscribers, in order (see the contract's §5 for the order). */
+/**
+ * Everything a run tells its subscribers, in order (see the contract's §5 for
+ * the order). `type` names the event; the other fields are its data.
+ */
 export type AgentEvent =
   /** A run started (prompt or continue). */
   | { type: "agent_start" }
-  /** The run ended; `messages` are the ones it added to the transcript. */
-  | { type: "agent_end"; messages: AgentMessage[] }
+  /** The run ended. */
+  | {
+      type: "agent_end";
+      /** The messages the run added to the transcript, in order. */
+      messages: AgentMessage[];
+    }
   /** A turn (one model call and its tools) started. */
   | { type: "turn_start" }
-  /** A turn ended: its assistant message and the results of its tool calls, in call order. */
-  | { type: "turn_end"; message: AssistantMessage; toolResults: ToolResultMessage[] }
+  /** A turn ended. */
+  | {
+      type: "turn_end";
+      /** The turn's assistant message. */
+      message: AssistantMessage;
+      /** The results of its tool calls, in call order. */
+      toolResults: ToolResultMessage[];
+    }
   /** A message entered the transcript (an assistant message: it started streaming). */
-  | { type: "message_start"; message: AgentMessage }
-  /** The streaming assistant message changed; `assistantMessageEvent` is the provider event that changed it. */
-  | { type: "message_update"; message: AssistantMessage; assistantMessageEvent: AssistantMessageEvent }
+  | {
+      type: "message_start";
+      /** The message; an assistant message is still partial here. */
+      message: AgentMessage;
+    }
+  /** The streaming assistant message changed. */
+  | {
+      type: "message_update";
+      /** The message so far. */
+      message: AssistantMessage;
+      /** The provider event that changed it (a text, thinking or tool-call delta). */
+      assistantMessageEvent: AssistantMessageEvent;
+    }
   /** A message is complete in the transcript. */
-  | { type: "message_end"; message: AgentMessage }
+  | {
+      type: "message_end";
+      /** The finished message. */
+      message: AgentMessage;
+    }
   /** A tool call began (validation, approval, then execution). */
-  | { type: "tool_execution_start"; toolCallId: string; toolName: string; args: unknown }
+  | {
+      type: "tool_execution_start";
+      /** The call's id, as in its {@link ToolCall} and its result. */
+      toolCallId: string;
+      /** The tool the model asked for. */
+      toolName: string;
+      /** The arguments as the model sent them, before validation. */
+      args: unknown;
+    }
   /** A running tool reported progress (`onUpdate`). */
-  | { type: "tool_execution_update"; toolCallId: string; toolName: string; args: unknown; partialResult: AgentToolResult }
-  /** A tool call finished with `result` (an error result when `isError`). */
-  | { type: "tool_execution_end"; toolCallId: string; toolName: string; result: AgentToolResult; isError: boolean }
-  /** A failed model request is about to be retried after `delayMs` (the provider's `retry` event). */
-  | { type: "model_retry"; attempt: number; delayMs: number; reason: string };
+  | {
+      type: "tool_execution_update";
+      /** The call's id. */
+      toolCallId: string;
+      /** The tool that runs. */
+      toolName: string;
+      /** The arguments as the model sent them. */
+      args: unknown;
+      /** What the tool reported so far. */
+      partialResult: AgentToolResult;
+    }
+  /** A tool call finished. */
+  | {
+      type: "tool_execution_end";
+      /** The call's id. */
+      toolCallId: string;
+      /** The tool that ran (or was asked for). */
+      toolName: string;
+      /** The result the model gets (after `afterToolCall`). */
+      result: AgentToolResult;
+      /** True when the result is an error: the tool threw, was refused, timed out or was aborted. */
+      isError: boolean;
+    }
+  /** A failed model request is about to be retried (the provider's `retry` event). */
+  | {
+      type: "model_retry";
+      /** Which retry this is, from 1. */
+      attempt: number;
+      /** How long the agent waits before it. */
+      delayMs: number;
+      /** Why the request failed, for a person. */
+      reason: string;
+    };
 
 /** The `type` of an {@link AgentEvent}. */
 export type AgentEventType = AgentEvent["type"];
