@@ -128,8 +128,7 @@ describe("dispose()", () => {
     await agent.promptText("hello");
     agent.dispose();
     const model = fauxModel();
-    const again = Agent.restore(JSON.parse(JSON.stringify(agent.persist())), { streamFn: make([{ text: "back" }]).faux.streamFn });
-    again.setModel(model);
+    const again = Agent.restore(JSON.parse(JSON.stringify(agent.persist())), { model, streamFn: make([{ text: "back" }]).faux.streamFn });
     expect(await again.promptText("more")).toBe("back");
     expect(again.state.messages).toHaveLength(4);
     again.dispose();
