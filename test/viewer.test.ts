@@ -118,6 +118,38 @@ describe("run viewer", () => {
     await page.screenshot({ path: "test/artifacts/viewer.png" });
   });
 
+  it("renders a recording whose transcript holds odd content (#13 item 11): no page error, the odd parts shown as such", async () => {
+    const faux = createFauxProvider([{ text: "A normal answer." }]);
+    const agent = new Agent({ model: faux.model, streamFn: faux.streamFn });
+    const recording = recordRun(agent);
+    await agent.prompt("hi");
+    recording.stop();
+    // Recordings are files from anywhere: the header's transcript edited to hold what no agent would make.
+    const [first, ...rest] = recording.lines;
+    const header = JSON.parse(first!);
+    header.context.messages = [
+      { role: "user", content: 42 },
+      { role: "assistant", content: "a string, not blocks" },
+      { role: "toolResult", toolCallId: "x", content: [null, 7, { type: "text", text: { not: "text" } }] },
+      null,
+      { role: "assistant" },
+    ];
+    header.context.usage = { ...header.context.usage, output: "two", cost: {} };
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(viewer.url);
+    await page.waitForSelector("body[data-ready]");
+    await page.setInputFiles("#file", { name: "odd.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from([JSON.stringify(header), ...rest].join("\n")) });
+    await page.waitForSelector("#mode.recorded");
+    await page.locator("#transcript", { hasText: "A normal answer." }).waitFor();
+    const transcript = await page.locator("#transcript").innerText();
+    expect(transcript).toContain("[content that is not a list: 42]");
+    expect(transcript).toContain("a string, not blocks");
+    expect(transcript).toContain("[block null]");
+    expect(transcript).toContain("[block 7]");
+    expect(errors).toEqual([]);
+  });
+
   it("rejects a bad recording with the line at fault, and serves nothing outside its own files", async () => {
     const response = await fetch(new URL("/api/recordings", viewer.url), { method: "POST", body: '{"kind":"tinyagent-run","version":99}\n' });
     expect(response.status).toBe(400);
