@@ -55,6 +55,16 @@ export type RemoteAgent = {
 class FatalStreamError extends Error {}
 
 /**
+ * Why `response` is a redirect that is not followed, if it is: a 307/308 to
+ * another origin would resend the command (a prompt) and the headers (a token).
+ */
+function redirectRefusal(response: Response, what: string): string | undefined {
+  if (response.type !== "opaqueredirect" && (response.status < 300 || response.status >= 400)) return undefined;
+  const where = response.headers.get("location");
+  return `The agent server answered ${what} with a redirect${response.status ? ` (HTTP ${response.status})` : ""}${where ? ` to ${where}` : ""}; redirects are not followed: set url to the address that answers.`;
+}
+
+/**
  * A server agent, mirrored.
  * @example
  * const remote = remoteAgent({ url: "/api/agent", sessionId: "chat-1" });
@@ -94,10 +104,13 @@ export function remoteAgent(options: RemoteAgentOptions): RemoteAgent {
         method: "POST",
         headers: { ...headers(), "Content-Type": "application/json" },
         body: JSON.stringify(body),
+        redirect: "manual",
       });
     } catch (error) {
       throw new AgentError("remote-failed", `Could not reach the agent server for ${name}: ${describe(error)}`);
     }
+    const redirected = redirectRefusal(response, name);
+    if (redirected) throw new AgentError("remote-failed", redirected);
     const json = (await response.json().catch(() => ({}))) as { error?: string; code?: AgentErrorCode; after?: string };
     if (response.ok) return json;
     throw new AgentError(json.code ?? "remote-failed", json.error ?? `The agent server answered ${name} with ${response.status} ${response.statusText}.`);
@@ -173,7 +186,9 @@ function openStream(
     const requestHeaders: Record<string, string> = { ...headers(), Accept: "text/event-stream" };
     if (lastEventId) requestHeaders["Last-Event-ID"] = lastEventId;
     void (async () => {
-      const response = await doFetch(url, { headers: requestHeaders, signal: controller.signal });
+      const response = await doFetch(url, { headers: requestHeaders, signal: controller.signal, redirect: "manual" });
+      const redirected = redirectRefusal(response, "the event stream");
+      if (redirected) throw new FatalStreamError(redirected);
       if (!response.ok || !response.body) {
         const detail = ((await response.json().catch(() => ({}))) as { error?: string }).error ?? response.statusText;
         const message = `The agent server answered ${response.status}: ${detail}`;

@@ -1,12 +1,13 @@
 /**
- * Cross-origin redirects (#13 item 11): a 307 or 308 makes fetch resend the method and the body (the prompt) and,
- * to the same site, the headers (the key). Neither the provider engine nor the proxy client follows one: the call
+ * Cross-origin redirects (#13 item 11): a 307 or 308 makes fetch resend the method and the body (the prompt) and
+ * the headers (a token). Neither the provider engine, the proxy client nor remoteAgent follows one: the call
  * ends with an error naming the redirect, and the other origin, a live loopback server here, gets nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openAICompatibleModel, proxyModel, streamOpenAICompatible, streamProxy } from "../../src/index.js";
+import { AgentError, openAICompatibleModel, proxyModel, remoteAgent, streamOpenAICompatible, streamProxy } from "../../src/index.js";
 import { allEvents, finalOf, userContext } from "../helpers/openai-chunks.js";
 import { startSseServer, type SseServer } from "../helpers/sse-server.js";
+import { until } from "../helpers/transcript.js";
 
 let elsewhere: SseServer;
 const redirecting: SseServer[] = [];
@@ -47,6 +48,22 @@ describe("redirects are not followed", () => {
       );
       expect(server.requests).toHaveLength(1);
       expect(elsewhere.requests).toHaveLength(before);
+    });
+
+    it(`remoteAgent: a ${status} from the agent server rejects the command and closes the event stream`, async () => {
+      const server = await redirectTo(status);
+      const before = elsewhere.requests.length;
+      const remote = remoteAgent({ url: server.url, sessionId: "s1", headers: { "x-app-token": "secret" } });
+      try {
+        const prompt = remote.prompt("my secret prompt");
+        await expect(prompt).rejects.toThrow(AgentError);
+        await expect(prompt).rejects.toThrow(`The agent server answered prompt with a redirect (HTTP ${status}) to ${elsewhere.url}/steal; redirects are not followed: set url to the address that answers.`);
+        await until(() => remote.actor.getSnapshot().context.connection === "closed");
+        expect(remote.actor.getSnapshot().context.connectionError).toContain(`answered the event stream with a redirect (HTTP ${status})`);
+        expect(elsewhere.requests).toHaveLength(before);
+      } finally {
+        remote.close();
+      }
     });
   }
 });
