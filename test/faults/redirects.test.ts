@@ -57,7 +57,9 @@ describe("redirects are not followed", () => {
       try {
         const prompt = remote.prompt("my secret prompt");
         await expect(prompt).rejects.toThrow(AgentError);
-        await expect(prompt).rejects.toThrow(`The agent server answered prompt with a redirect (HTTP ${status}) to ${elsewhere.url}/steal; redirects are not followed: set url to the address that answers.`);
+        await expect(prompt).rejects.toThrow(
+          `The agent server answered prompt with a redirect (HTTP ${status}) to ${elsewhere.url}/steal; redirects are not followed: set url to the address that answers.`,
+        );
         await until(() => remote.actor.getSnapshot().context.connection === "closed");
         expect(remote.actor.getSnapshot().context.connectionError).toContain(`answered the event stream with a redirect (HTTP ${status})`);
         expect(elsewhere.requests).toHaveLength(before);
