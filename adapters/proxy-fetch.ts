@@ -7,21 +7,10 @@
  * deltas are merged and past `maxBufferedBytes` the stream is cancelled.
  */
 import { secretHeaderValues } from "../src/core/redact.js";
-import { streamOpenAICompatible } from "./openai-compatible.js";
-import { DEFAULT_REQUEST_LIMITS } from "./proxy-limits.js";
-import type { ProxyOptions } from "./proxy-options.js";
+import { type ProxyOptions, proxySettings } from "./proxy-options.js";
 import { pipeUpstream } from "./proxy-pipe.js";
 import type { PipedStream } from "./proxy-pipe.js";
-import {
-  checkTokens,
-  corsHeadersFor,
-  HttpRejection,
-  originAllowedFor,
-  originRejection,
-  presentedBearer,
-  rejectionHeaders,
-  routeRejection,
-} from "./proxy-policy.js";
+import { corsHeadersFor, HttpRejection, originAllowedFor, originRejection, presentedBearer, rejectionHeaders, routeRejection } from "./proxy-policy.js";
 import { environmentKeys, ProxyRedactor } from "./proxy-redact.js";
 import { checkJsonMediaType, parseProxyRequest } from "./proxy-request.js";
 import type { SseTarget } from "./proxy-sse-writer.js";
@@ -49,17 +38,8 @@ const encoder = new TextEncoder();
  * Bun.serve({ fetch: proxy });                // or Deno.serve(proxy), or createServer(nodeHandler(proxy))
  */
 export function proxyRequestHandler(options: ProxyRequestHandlerOptions): ProxyRequestHandler {
-  const tokens = options.authToken === undefined ? [] : typeof options.authToken === "string" ? [options.authToken] : [...options.authToken];
-  if (tokens.length === 0 && !options.authorize) {
-    throw new Error("proxyRequestHandler needs `authToken` or `authorize`: an open proxy would spend your provider key for anyone.");
-  }
-  checkTokens(tokens);
-  const upstream = options.upstream ?? streamOpenAICompatible;
-  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
-  const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
-  const maxStreams = options.maxStreams ?? 64;
-  const maxStreamsPerClient = options.maxStreamsPerClient ?? 8;
+  const settings = proxySettings("proxyRequestHandler", options);
+  const { tokens, upstream, maxBodyBytes, bodyTimeoutMs, limits, maxStreams, maxStreamsPerClient } = settings;
   const tokenDigests = Promise.all(tokens.map(async (token) => ({ token, digest: await sha256(token) })));
   let inFlight = 0;
   const inFlightPerClient = new Map<string, number>();
@@ -116,9 +96,9 @@ export function proxyRequestHandler(options: ProxyRequestHandlerOptions): ProxyR
       request: parsed,
       apiKey,
       redaction,
-      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
-      upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 120_000,
-      upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
+      maxBufferedBytes: settings.maxBufferedBytes,
+      upstreamIdleTimeoutMs: settings.upstreamIdleTimeoutMs,
+      upstreamTimeoutMs: settings.upstreamTimeoutMs,
     });
     active.add(piped);
     sink.onClosed(() => {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { corsHeadersFor, HttpRejection, originAllowedFor, presentedBearer } from "./proxy-policy.js";
 import type { ProxyCorsOptions } from "./proxy-policy.js";
 
-export { checkTokens, HttpRejection } from "./proxy-policy.js";
+export { HttpRejection } from "./proxy-policy.js";
 export type { ProxyCorsOptions } from "./proxy-policy.js";
 
 /** Sends `{ error, ...extra }` — the shape pi-agent-core's client reads (`errorData.error`). */

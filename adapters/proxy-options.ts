@@ -3,8 +3,9 @@
  * (each adds how it authorizes a request of its own kind).
  */
 import type { Model, StreamFn } from "../src/core/types.js";
-import type { ProxyRequestLimits } from "./proxy-limits.js";
-import type { ProxyCorsOptions } from "./proxy-policy.js";
+import { streamOpenAICompatible } from "./openai-compatible.js";
+import { DEFAULT_REQUEST_LIMITS, type ProxyRequestLimits } from "./proxy-limits.js";
+import { checkTokens, type ProxyCorsOptions } from "./proxy-policy.js";
 import type { ProxyModels } from "./proxy-request.js";
 
 /** Options of every proxy: `createProxyServer` (node) and `proxyRequestHandler` (fetch). */
@@ -49,3 +50,28 @@ export type ProxyOptions = {
   /** A bound on one whole upstream stream (default 10 min); past it the stream ends with an error and the upstream is cancelled. */
   upstreamTimeoutMs?: number;
 };
+
+/**
+ * The options with their defaults filled in and the accepted tokens as a
+ * list. Throws when neither `authToken` nor `authorize` is given (`name`, the
+ * proxy's factory, says who asks), or when a token is empty.
+ */
+export function proxySettings(name: string, options: ProxyOptions & { authorize?: unknown }) {
+  const tokens = options.authToken === undefined ? [] : typeof options.authToken === "string" ? [options.authToken] : [...options.authToken];
+  if (tokens.length === 0 && !options.authorize) {
+    throw new Error(`${name} needs \`authToken\` or \`authorize\`: an open proxy would spend your provider key for anyone.`);
+  }
+  checkTokens(tokens);
+  return {
+    tokens,
+    upstream: options.upstream ?? streamOpenAICompatible,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    limits: { ...DEFAULT_REQUEST_LIMITS, ...options.limits },
+    maxStreams: options.maxStreams ?? 64,
+    maxStreamsPerClient: options.maxStreamsPerClient ?? 8,
+    upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 120_000,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
+  };
+}

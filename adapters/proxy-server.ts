@@ -9,10 +9,8 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from "n
 import type { AddressInfo } from "node:net";
 import { secretHeaderValues } from "../src/core/redact.js";
 
-import { streamOpenAICompatible } from "./openai-compatible.js";
-import { checkTokens, corsHeaders, HttpRejection, matchedToken, originAllowed, readBody, sendJson } from "./proxy-http.js";
-import { DEFAULT_REQUEST_LIMITS } from "./proxy-limits.js";
-import type { ProxyOptions } from "./proxy-options.js";
+import { corsHeaders, HttpRejection, matchedToken, originAllowed, readBody, sendJson } from "./proxy-http.js";
+import { type ProxyOptions, proxySettings } from "./proxy-options.js";
 import { pipeUpstream } from "./proxy-pipe.js";
 import { originRejection, rejectionHeaders, routeRejection } from "./proxy-policy.js";
 import { environmentKeys, ProxyRedactor } from "./proxy-redact.js";
@@ -57,20 +55,9 @@ type ActiveStream = { shutdown(): void; finished: Promise<void> };
  * const url = await proxy.listen(8787);
  */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
-  const tokens = options.authToken === undefined ? [] : typeof options.authToken === "string" ? [options.authToken] : [...options.authToken];
-  if (tokens.length === 0 && !options.authorize) {
-    throw new Error("createProxyServer needs `authToken` or `authorize`: an open proxy would spend your provider key for anyone.");
-  }
-  checkTokens(tokens);
-  const upstream = options.upstream ?? streamOpenAICompatible;
-  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const { tokens, upstream, maxBodyBytes, bodyTimeoutMs, maxBufferedBytes, limits, maxStreams, maxStreamsPerClient, upstreamIdleTimeoutMs, upstreamTimeoutMs } =
+    proxySettings("createProxyServer", options);
   const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
-  const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
-  const maxStreams = options.maxStreams ?? 64;
-  const maxStreamsPerClient = options.maxStreamsPerClient ?? 8;
-  const upstreamIdleTimeoutMs = options.upstreamIdleTimeoutMs ?? 120_000;
-  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 600_000;
   // Requests in flight on /api/stream, in all and per client (token, or remote address without tokens).
   let inFlight = 0;
   const inFlightPerClient = new Map<string, number>();
@@ -119,7 +106,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     let resolveFinished!: () => void;
     const piped = pipeUpstream({
       target: res, upstream, model, request, apiKey, redaction,
-      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, upstreamIdleTimeoutMs, upstreamTimeoutMs,
+      maxBufferedBytes, upstreamIdleTimeoutMs, upstreamTimeoutMs,
     });
     const entry: ActiveStream = { shutdown: piped.shutdown, finished: new Promise<void>((r) => (resolveFinished = r)) };
     active.add(entry);

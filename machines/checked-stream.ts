@@ -26,24 +26,13 @@ import {
   describeValue,
   endedMessage,
   isRecord,
+  PARTIAL_EVENT_TYPES,
   sanitizeUsage,
 } from "../src/core/message-checks.js";
 import type { AssistantMessage, AssistantMessageEvent, Model, StopReason } from "../src/core/types.js";
 import { errorText } from "../src/core/errors.js";
 import { jsonSafe } from "../src/core/json-safe.js";
 
-const PARTIAL_TYPES = new Set([
-  "start",
-  "text_start",
-  "text_delta",
-  "text_end",
-  "thinking_start",
-  "thinking_delta",
-  "thinking_end",
-  "toolcall_start",
-  "toolcall_delta",
-  "toolcall_end",
-]);
 const DONE_REASONS: readonly StopReason[] = ["stop", "length", "toolUse"];
 const STOP_REASONS: readonly StopReason[] = [...DONE_REASONS, "error", "aborted"];
 
@@ -110,7 +99,7 @@ function checkEvent(raw: unknown, partial: unknown, model: Model): Checked {
     const reason = typeof raw.reason === "string" ? raw.reason : errorText(raw.reason);
     return { event: { type: "retry", attempt: count(raw.attempt), delayMs: count(raw.delayMs), reason }, terminal: false };
   }
-  if (typeof type !== "string" || !PARTIAL_TYPES.has(type)) return null;
+  if (typeof type !== "string" || !PARTIAL_EVENT_TYPES.has(type)) return null;
   const message = raw.partial;
   if (!isRecord(message) || !Array.isArray(message.content)) {
     return failed(partial, model, `a "${type}" event's partial message is ${isRecord(message) ? "without a content array" : describeValue(message)}`);

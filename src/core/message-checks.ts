@@ -21,6 +21,20 @@ export const BLOCK_TYPES = {
 
 type BlockType = (typeof BLOCK_TYPES)[keyof typeof BLOCK_TYPES][number];
 
+/** Stream events that carry a `partial` message (the others never do). */
+export const PARTIAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "start",
+  "text_start",
+  "text_delta",
+  "text_end",
+  "thinking_start",
+  "thinking_delta",
+  "thinking_end",
+  "toolcall_start",
+  "toolcall_delta",
+  "toolcall_end",
+]);
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,8 @@
  *   `{"$run":"text_delta","contentIndex":0,"deltas":["He","llo"]}`.
  */
 import { isRecord } from "../core/message-checks.js";
-import { applyPatch, PARTIAL_EVENT_TYPES, PartialMirror, predictDelta, type PatchOp } from "./partial-patch.js";
+import { PARTIAL_EVENT_TYPES } from "../core/message-checks.js";
+import { applyPatch, PartialMirror, predictDelta, type PatchOp } from "./partial-patch.js";
 
 type StreamEvent = Record<string, unknown> & { type: string };
 /** A `model.events` batch as the recording holds it (format 2). */

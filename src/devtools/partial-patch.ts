@@ -18,20 +18,6 @@ type Path = (string | number)[];
 /** One change to a partial message; see the module comment. */
 export type PatchOp = ["=", Path, unknown] | ["+", Path, string] | ["-", Path] | ["#", Path, number];
 
-/** Stream events that carry a `partial` (the others never do). */
-export const PARTIAL_EVENT_TYPES: ReadonlySet<string> = new Set([
-  "start",
-  "text_start",
-  "text_delta",
-  "text_end",
-  "thinking_start",
-  "thinking_delta",
-  "thinking_end",
-  "toolcall_start",
-  "toolcall_delta",
-  "toolcall_end",
-]);
-
 /** `value` under `key` as it reads back from a recording (the replacer's rules depend on the key). */
 function normalized(key: string, value: unknown): unknown {
   const text = encodeRunValue({ [key]: value });
