@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { childRunner } from "./child-runner.js";
 import { localRunner, median, type Runner, type RunnerSpec } from "./measure.js";
 import { startBenchServer } from "./server.js";
-import { SYSTEMS } from "./systems/index.js";
+import { SYSTEMS, takesPart } from "./systems/index.js";
 import type { SystemId } from "./systems/system.js";
 import { buildWorkload, FULL_SIZES, WORKLOAD_IDS, type Workload, type WorkloadId, type WorkloadSizes } from "./workloads.js";
 
@@ -83,12 +83,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const measurements: Measurement[] = [];
   try {
     for (const workload of workloads) {
-      const systems = SYSTEMS.filter(
-        (s) =>
-          (!options.systems || options.systems.includes(s.id)) &&
-          (workload.kind === "turns" || (workload.kind === "concurrent" ? s.concurrent : s.heap)),
-      ).map((s) => s.id);
-      const specs = systems.map((system): RunnerSpec => ({ system, workload: workload.id, sizes, baseUrl: server.baseUrl(workload.id) }));
+      const systems = SYSTEMS.filter((s) => (!options.systems || options.systems.includes(s.id)) && takesPart(s, workload));
+      const specs = systems.map((s): RunnerSpec => ({ system: s.id, workload: workload.id, sizes, baseUrl: server.baseUrl(workload.id, s.dialect) }));
       const results = await measureWorkload(workload, specs, { ...options, iterations });
       for (const m of results) options.onMeasurement?.(m);
       measurements.push(...results);

@@ -58,7 +58,7 @@ export function formatTables(report: BenchReport, basis: RatioBasis = "cpu"): st
       }
       continue;
     }
-    const floor = find(report, workload.id, "floor");
+    const floorOf = (id: SystemId) => find(report, workload.id, SYSTEMS.find((s) => s.id === id)?.floor ?? "floor");
     const widths = [40, 9, 9, 9, 7, 7, 9, 7, 7, 5];
     out.push(pad(["system", "ns/delta", "cpu ns/Δ", "ms", "×floor", "×pi-ai", "×pi-agent", "×ai-sdk", "RSS MB", "runs"], widths));
     for (const m of rows) {
@@ -70,7 +70,7 @@ export function formatTables(report: BenchReport, basis: RatioBasis = "cpu"): st
       const vs = (id: SystemId) => ratio(own, perDelta(find(report, workload.id, id), basis));
       out.push(
         pad(
-          [label(m.system), m.nsPerDelta.toFixed(0), m.cpuNsPerDelta.toFixed(0), m.medianMs.toFixed(0), ratio(own, perDelta(floor, basis)), ...PEERS.map(vs), m.peakRssMB.toFixed(0), String(m.timesMs.length)],
+          [label(m.system), m.nsPerDelta.toFixed(0), m.cpuNsPerDelta.toFixed(0), m.medianMs.toFixed(0), ratio(own, perDelta(floorOf(m.system), basis)), ...PEERS.map(vs), m.peakRssMB.toFixed(0), String(m.timesMs.length)],
           widths,
         ),
       );
@@ -79,17 +79,14 @@ export function formatTables(report: BenchReport, basis: RatioBasis = "cpu"): st
   return out.join("\n");
 }
 
-/** The issue's targets, checked against this run (undefined: not measured). */
+/** The issues' targets (#18, #14's benchmark item), checked against this run (undefined: not measured). */
 export function checkTargets(report: BenchReport, basis: RatioBasis = "cpu"): TargetCheck[] {
   const ns = (w: string, s: SystemId) => perDelta(find(report, w, s), basis);
   const checks: TargetCheck[] = [];
-  const ourA = ns("a", OURS);
-  const floorA = ns("a", "floor");
-  checks.push({
-    target: "(a) full Agent ≤ 1.3× floor",
-    met: ourA && floorA ? ourA <= 1.3 * floorA : undefined,
-    detail: `${ratio(ourA, floorA)}×`,
-  });
+  const atMost = (target: string, value: number | undefined, base: number | undefined, limit: number) =>
+    checks.push({ target, met: value && base ? value <= limit * base : undefined, detail: `${ratio(value, base)}×` });
+  atMost("(a) full Agent ≤ 1.3× floor", ns("a", OURS), ns("a", "floor"), 1.3);
+  atMost("(c) full Agent ≤ 1.5× floor", ns("c", OURS), ns("c", "floor"), 1.5);
   for (const w of ["a", "b", "c"]) {
     const ours = ns(w, OURS);
     const peers = PEERS.map((p) => ({ p, v: ns(w, p) })).filter((x) => x.v !== undefined);
@@ -102,6 +99,8 @@ export function checkTargets(report: BenchReport, basis: RatioBasis = "cpu"): Ta
   const ourB = ns("b", OURS);
   const piB = ns("b", "pi-ai");
   checks.push({ target: "(b) full Agent ≥ 5× faster than pi-ai (stream)", met: ourB && piB ? piB >= 5 * ourB : undefined, detail: `${ratio(piB, ourB)}×` });
+  // Linear in argument length: at 4× the argument, the time per delta stays (within 1.3×) the same.
+  atMost("(b) linear: full Agent per delta at 4× the argument ≤ 1.3× (b)", ns("b-large", OURS), ourB, 1.3);
   // Whole-run times: ns/delta times the deltas of each run.
   const runTime = (w: string) => {
     const v = ns(w, OURS);
@@ -113,8 +112,27 @@ export function checkTargets(report: BenchReport, basis: RatioBasis = "cpu"): Ta
   checks.push({ target: "(d) 100k run ≤ 11× the 10k run (full Agent)", met: small && large ? large <= 11 * small : undefined, detail: `${ratio(large, small)}×` });
   const e = report.measurements.find((m) => m.workload === "e" && m.system === OURS);
   checks.push({ target: "(e) concurrent agents complete with correct transcripts", met: e ? e.ok : undefined, detail: e?.ok ? `${e.medianMs.toFixed(0)} ms` : (e?.error ?? "") });
+  atMost("(e) full Agent ≤ 1.8× floor", ns("e", OURS), ns("e", "floor"), 1.8);
+  const ourE = ns("e", OURS);
+  const piE = ns("e", "pi-agent");
+  checks.push({ target: "(e) full Agent ≥ 1.5× faster than pi-agent-core", met: ourE && piE ? piE >= 1.5 * ourE : undefined, detail: `${ratio(piE, ourE)}×` });
+  const g = report.measurements.find((m) => m.workload === "g" && m.system === OURS);
+  const gAgents = report.workloads.find((w) => w.id === "g")?.agents ?? 0;
+  checks.push({
+    target: "(g) concurrent agents in one process complete with valid transcripts",
+    met: g ? g.ok : undefined,
+    detail: g?.ok ? `${gAgents} agents in ${g.medianMs.toFixed(0)} ms (${((g.medianMs * 1000) / gAgents).toFixed(0)} µs per agent), peak RSS ${g.peakRssMB.toFixed(0)} MB` : (g?.error ?? ""),
+  });
   const f = find(report, "f", OURS)?.heapPerAgentKB;
-  checks.push({ target: "(f) < 50 KB per idle agent", met: f !== undefined ? f < 50 : undefined, detail: f !== undefined ? `${f.toFixed(1)} KB` : "" });
+  checks.push({ target: "(f) ≤ 3 KB per idle agent", met: f !== undefined ? f <= 3 : undefined, detail: f !== undefined ? `${f.toFixed(1)} KB` : "" });
+  atMost("viewer: Agent + run viewer ≤ 1.5× Agent alone on (a)", ns("a", "tinyagent-viewer"), ns("a", OURS), 1.5);
+  atMost("viewer: Agent + run viewer ≤ 1.5× Agent alone on (h), a 1,000-message transcript", ns("h", "tinyagent-viewer"), ns("h", OURS), 1.5);
+  for (const dialect of ["anthropic", "responses", "google"] as const) {
+    const stream = `${dialect}-stream` as SystemId;
+    const floor = `${dialect}-floor` as SystemId;
+    for (const w of ["a", "b"]) atMost(`(${w}) ${dialect} stream ≤ 1.1× its own floor`, ns(w, stream), ns(w, floor), 1.1);
+    atMost(`(b) linear: ${dialect} stream per delta at 4× the argument ≤ 1.3× (b)`, ns("b-large", stream), ns("b", stream), 1.3);
+  }
   return checks;
 }
 
@@ -124,7 +142,7 @@ export function formatReport(report: BenchReport, basis: RatioBasis = "cpu"): st
   const floor = find(report, "a", "floor");
   const lines = [
     `tinyagent bench — ${report.date} — Node ${report.node}, ${report.platform}, ${report.cpus}× ${report.cpu}`,
-    `median of up to ${report.iterations} timed rounds after warm-up; systems interleaved round-robin, each in its own process; ratios = row ÷ column (< 1 is faster)`,
+    `median of up to ${report.iterations} timed rounds after warm-up; systems interleaved round-robin, each in its own process; ratios = row ÷ column (< 1 is faster); a native stream's ×floor is against its own dialect's floor`,
     `ratios and targets from ${basis === "cpu" ? "CPU time of each system's own process" : "wall-clock time"}; ns/delta = wall clock, cpu ns/Δ = CPU time`,
     ceiling && floor
       ? `server ceiling on (a): ${ceiling.nsPerDelta.toFixed(0)} ns/delta raw drain (${ceiling.cpuNsPerDelta.toFixed(0)} cpu); floor ${floor.nsPerDelta.toFixed(0)} ns/delta (${floor.cpuNsPerDelta.toFixed(0)} cpu)`

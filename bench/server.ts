@@ -1,22 +1,26 @@
 /**
  * The benchmark's model: a loopback OpenAI-compatible chat-completions
  * server that replays pre-serialised SSE bodies, so it costs almost nothing
- * per delta and is never the bottleneck. Routes: `POST /w/<workload>/v1/chat/completions`;
- * the turn served is the number of assistant messages in the request (0 for
- * the first call, 1 after the tool results, …). Bodies go out in 64 KB
- * slices, waiting for `drain` whenever the socket's buffer is full.
+ * per delta and is never the bottleneck. Routes: `POST /w/<workload>/v1/chat/completions`,
+ * and per native dialect (dialects.ts) `/w/<workload>/anthropic/v1/messages`,
+ * `/w/<workload>/responses/v1/responses`, `/w/<workload>/google/v1beta/models/<id>:streamGenerateContent`;
+ * the turn served is the number of assistant turns in the request (0 for
+ * the first call, 1 after the tool results, …; a workload's prefilled history
+ * does not count). Bodies go out in 64 KB slices, waiting for `drain`
+ * whenever the socket's buffer is full.
  */
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Workload } from "./workloads.js";
+import { nativeBody, requestTurns, type Dialect } from "./dialects.js";
+import type { Turn, Workload } from "./workloads.js";
 
 /** A running bench server. */
 export type BenchServer = {
   /** e.g. "http://127.0.0.1:40123". */
   url: string;
-  /** The OpenAI-style base URL (…/v1) that serves `workloadId`. */
-  baseUrl(workloadId: string): string;
+  /** The base URL that serves `workloadId` in `dialect` (default chat-completions: …/v1), as that provider's model takes it. */
+  baseUrl(workloadId: string, dialect?: Dialect): string;
   /** Requests answered so far. */
   readonly served: number;
   close(): Promise<void>;
@@ -24,13 +28,37 @@ export type BenchServer = {
 
 const SLICE = 64 * 1024;
 
+const ROUTES: [Dialect, RegExp][] = [
+  ["openai", /^\/w\/([^/]+)\/v1\/chat\/completions$/],
+  ["anthropic", /^\/w\/([^/]+)\/anthropic\/v1\/messages$/],
+  ["responses", /^\/w\/([^/]+)\/responses\/v1\/responses$/],
+  ["google", /^\/w\/([^/]+)\/google\/v1beta\/models\/[^/:]+:streamGenerateContent(\?.*)?$/],
+];
+const BASE_PATHS: Record<Dialect, string> = { openai: "/v1", anthropic: "/anthropic", responses: "/responses/v1", google: "/google" };
+
+/** The body of `turn` in `dialect`, serialised once. */
+const bodies = new WeakMap<Turn, Map<Dialect, Buffer>>();
+function bodyOf(turn: Turn, dialect: Dialect): Buffer {
+  if (dialect === "openai") return turn.body;
+  let byDialect = bodies.get(turn);
+  if (!byDialect) bodies.set(turn, (byDialect = new Map()));
+  let body = byDialect.get(dialect);
+  if (!body) byDialect.set(dialect, (body = nativeBody(dialect, turn.script)));
+  return body;
+}
+
 /** Starts the server on 127.0.0.1 port 0 with the given workloads. */
 export async function startBenchServer(workloads: readonly Workload[]): Promise<BenchServer> {
   const byId = new Map(workloads.map((w) => [w.id as string, w]));
   const sockets = new Set<Socket>();
   let served = 0;
   const server = createServer((req, res) => {
-    const match = /^\/w\/([^/]+)\/v1\/chat\/completions$/.exec(req.url ?? "");
+    let dialect: Dialect = "openai";
+    let match: RegExpExecArray | null = null;
+    for (const [name, route] of ROUTES) if ((match = route.exec(req.url ?? ""))) {
+      dialect = name;
+      break;
+    }
     const workload = match ? byId.get(match[1]!) : undefined;
     const parts: Buffer[] = [];
     req.on("data", (part: Buffer) => parts.push(part));
@@ -39,14 +67,15 @@ export async function startBenchServer(workloads: readonly Workload[]): Promise<
         res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"unknown workload"}}');
         return;
       }
-      const turn = workload.turns[Math.min(assistantTurns(Buffer.concat(parts).toString("utf8")), workload.turns.length - 1)];
+      const asked = assistantTurns(dialect, Buffer.concat(parts).toString("utf8")) - Math.floor(workload.history / 2);
+      const turn = workload.turns[Math.max(0, Math.min(asked, workload.turns.length - 1))];
       if (!turn) {
         res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"workload has no turns"}}');
         return;
       }
       served++;
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      void send(res, turn.body);
+      void send(res, bodyOf(turn, dialect));
     });
   });
   server.on("connection", (socket) => {
@@ -54,15 +83,15 @@ export async function startBenchServer(workloads: readonly Workload[]): Promise<
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  // 1,000 concurrent agents open 1,000 connections at once.
-  server.maxConnections = 10_000;
-  server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 });
+  // 10,000 concurrent agents open 10,000 connections at once.
+  server.maxConnections = 20_000;
+  server.listen({ port: 0, host: "127.0.0.1", backlog: 16_384 });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
-    baseUrl: (workloadId) => `${url}/w/${workloadId}/v1`,
+    baseUrl: (workloadId, dialect = "openai") => `${url}/w/${workloadId}${BASE_PATHS[dialect]}`,
     get served() {
       return served;
     },
@@ -83,11 +112,10 @@ async function send(res: ServerResponse, body: Buffer): Promise<void> {
   res.end();
 }
 
-/** How many assistant messages the request carries: the turn it asks for. */
-function assistantTurns(body: string): number {
+/** How many assistant turns the request carries: the turn it asks for. */
+function assistantTurns(dialect: Dialect, body: string): number {
   try {
-    const messages = (JSON.parse(body) as { messages?: { role?: string }[] }).messages ?? [];
-    return messages.filter((m) => m.role === "assistant").length;
+    return requestTurns(dialect, JSON.parse(body) as Record<string, unknown>);
   } catch {
     return 0;
   }

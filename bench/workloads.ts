@@ -11,11 +11,17 @@ export type TurnExpectation = {
   toolCalls: { id: string; name: string; arguments: string }[];
 };
 
-/** One model call: its pre-serialised SSE body and how many deltas it carries. */
-export type Turn = { body: Buffer; deltas: number; expect: TurnExpectation };
+/** What a turn streams, independent of the wire dialect: text pieces, or tool calls with their argument pieces. */
+export type TurnScript = { text: string[]; toolCalls: { id: string; name: string; pieces: string[] }[] };
 
-/** Workload ids: (a) … (f) of the issue; (d) is (a) at two sizes. */
-export type WorkloadId = "a" | "b" | "c" | "d-small" | "d-large" | "e" | "f";
+/** One model call: its pre-serialised chat-completions SSE body, how many deltas it carries, and its script (for other dialects, see dialects.ts). */
+export type Turn = { body: Buffer; deltas: number; expect: TurnExpectation; script: TurnScript };
+
+/**
+ * Workload ids: (a) … (g) of the issues; (d) is (a) at two sizes; "b-large"
+ * is (b) at 4× the argument (linearity); "h" is a turn on a 1,000-message transcript.
+ */
+export type WorkloadId = "a" | "b" | "b-large" | "c" | "d-small" | "d-large" | "e" | "g" | "f" | "h";
 
 /** A workload: the turns one conversation goes through, and how it is run. */
 export type Workload = {
@@ -28,6 +34,10 @@ export type Workload = {
   deltas: number;
   /** For "concurrent" and "heap": how many agents. */
   agents: number;
+  /** Messages already in the transcript when the conversation starts (their assistant messages do not count as turns). */
+  history: number;
+  /** When set, only these systems take part. */
+  systems?: readonly string[];
 };
 
 /** Sizes of every workload; {@link FULL_SIZES} is the issue's, tests use tiny ones. */
@@ -40,7 +50,11 @@ export type WorkloadSizes = {
   scaleSmall: number;
   scaleLarge: number;
   concurrentAgents: number;
+  /** Workload (g). */
+  manyAgents: number;
   idleAgents: number;
+  /** Workload (h): messages in the transcript before the prompt. */
+  historyMessages: number;
 };
 
 /** The sizes the issue asks for. */
@@ -53,7 +67,9 @@ export const FULL_SIZES: WorkloadSizes = {
   scaleSmall: 10_000,
   scaleLarge: 100_000,
   concurrentAgents: 1_000,
+  manyAgents: 10_000,
   idleAgents: 2_000,
+  historyMessages: 1_000,
 };
 
 /** The tool every tool workload calls; its one argument is a string. */
@@ -102,7 +118,7 @@ function textTurn(count: number, seed: number): Turn {
   const parts = [chunk({ role: "assistant", content: "" })];
   for (const piece of pieces) parts.push(chunk({ content: piece }));
   parts.push(chunk({}, "stop"), USAGE);
-  return { body: Buffer.from(parts.join("")), deltas: count, expect: { text: pieces.join(""), toolCalls: [] } };
+  return { body: Buffer.from(parts.join("")), deltas: count, expect: { text: pieces.join(""), toolCalls: [] }, script: { text: pieces, toolCalls: [] } };
 }
 
 /** A JSON argument object of exactly `chars` characters: {"path":"…","content":"…"}. */
@@ -117,24 +133,34 @@ function argumentsText(chars: number, index: number, seed: number): string {
 function toolTurn(calls: number, argChars: number, pieceSize: number, seed: number): Turn {
   const parts = [chunk({ role: "assistant", content: null })];
   const expected: TurnExpectation["toolCalls"] = [];
+  const script: TurnScript = { text: [], toolCalls: [] };
   let deltas = 0;
   for (let index = 0; index < calls; index++) {
     const id = `call_${seed}_${index}`;
     const args = argumentsText(argChars, index, seed + index);
     expected.push({ id, name: BENCH_TOOL.name, arguments: args });
+    const pieces: string[] = [];
     parts.push(chunk({ tool_calls: [{ index, id, type: "function", function: { name: BENCH_TOOL.name, arguments: "" } }] }));
     for (let at = 0; at < args.length; at += pieceSize) {
-      parts.push(chunk({ tool_calls: [{ index, function: { arguments: args.slice(at, at + pieceSize) } }] }));
+      pieces.push(args.slice(at, at + pieceSize));
+      parts.push(chunk({ tool_calls: [{ index, function: { arguments: pieces.at(-1) } }] }));
       deltas++;
     }
+    script.toolCalls.push({ id, name: BENCH_TOOL.name, pieces });
   }
   parts.push(chunk({}, "tool_calls"), USAGE);
-  return { body: Buffer.from(parts.join("")), deltas, expect: { text: "", toolCalls: expected } };
+  return { body: Buffer.from(parts.join("")), deltas, expect: { text: "", toolCalls: expected }, script };
 }
 
-function workload(id: WorkloadId, title: string, kind: Workload["kind"], turns: Turn[], agents = 1): Workload {
-  return { id, title, kind, turns, deltas: turns.reduce((sum, turn) => sum + turn.deltas, 0), agents };
+function workload(id: WorkloadId, title: string, kind: Workload["kind"], turns: Turn[], agents = 1, extra: Partial<Workload> = {}): Workload {
+  return { id, title, kind, turns, deltas: turns.reduce((sum, turn) => sum + turn.deltas, 0), agents, history: 0, ...extra };
 }
+
+/** Systems of (g) and of the long-transcript workload (h). */
+const MANY_AGENT_SYSTEMS = ["floor", "tinyagent-agent"];
+const LONG_TRANSCRIPT_SYSTEMS = ["tinyagent-agent", "tinyagent-viewer"];
+/** Systems that show (b)'s linearity at 4× the argument: the streams and the Agent. */
+const LARGE_ARGUMENT_SYSTEMS = ["floor", "tinyagent-stream", "tinyagent-agent", "anthropic-floor", "anthropic-stream", "responses-floor", "responses-stream", "google-floor", "google-stream"];
 
 /** Builds one workload at the given sizes. */
 export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES): Workload {
@@ -146,6 +172,10 @@ export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES)
         toolTurn(1, sizes.toolArgChars, 1, 2),
         textTurn(8, 3),
       ]);
+    case "b-large":
+      return workload(id, `(b) at ${count(4 * sizes.toolArgChars)} one-character argument deltas (linearity)`, "turns", [toolTurn(1, 4 * sizes.toolArgChars, 1, 12), textTurn(8, 3)], 1, {
+        systems: LARGE_ARGUMENT_SYSTEMS,
+      });
     case "c":
       return workload(
         id,
@@ -165,13 +195,43 @@ export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES)
         [toolTurn(1, 64, 4, 8), textTurn(32, 9)],
         sizes.concurrentAgents,
       );
+    case "g":
+      return workload(id, `(g) ${count(sizes.manyAgents)} concurrent agents in one process, two turns each`, "concurrent", [toolTurn(1, 64, 4, 10), textTurn(32, 11)], sizes.manyAgents, {
+        systems: MANY_AGENT_SYSTEMS,
+      });
     case "f":
       return workload(id, `(f) heap per idle agent after GC (${count(sizes.idleAgents)} agents)`, "heap", [], sizes.idleAgents);
+    case "h":
+      return workload(
+        id,
+        `(h) a ${count(sizes.historyMessages)}-message transcript, then a tool call and a ${count(sizes.followUpTextDeltas)}-delta text turn`,
+        "turns",
+        [toolTurn(1, 256, 4, 13), textTurn(sizes.followUpTextDeltas, 14)],
+        1,
+        { history: sizes.historyMessages, systems: LONG_TRANSCRIPT_SYSTEMS },
+      );
   }
 }
 
 /** Every workload id, in report order. */
-export const WORKLOAD_IDS: readonly WorkloadId[] = ["a", "b", "c", "d-small", "d-large", "e", "f"];
+export const WORKLOAD_IDS: readonly WorkloadId[] = ["a", "b", "b-large", "c", "d-small", "d-large", "e", "g", "f", "h"];
+
+/**
+ * The transcript workload (h) starts from: `count` messages, user and
+ * assistant in turn (assistant text of ~200 characters, a tool call and its
+ * result every tenth pair), as a long chat leaves it.
+ */
+export function historyMessages(count: number): Record<string, unknown>[] {
+  const messages: Record<string, unknown>[] = [];
+  const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+  for (let i = 0; messages.length < count; i++) {
+    messages.push({ role: "user", content: `Question ${i}: ${textPieces(20, 100 + i).join("")}`, timestamp: i });
+    if (messages.length >= count) break;
+    const text = textPieces(80, 200 + i).join("");
+    messages.push({ role: "assistant", content: [{ type: "text", text }], api: "openai-completions", provider: "bench", model: "gpt-4o-2024-08-06", usage, stopReason: "stop", timestamp: i });
+  }
+  return messages;
+}
 
 function count(n: number): string {
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);

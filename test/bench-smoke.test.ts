@@ -18,7 +18,9 @@ const TINY: WorkloadSizes = {
   scaleSmall: 50,
   scaleLarge: 500,
   concurrentAgents: 5,
+  manyAgents: 12,
   idleAgents: 20,
+  historyMessages: 30,
 };
 
 describe("bench harness", () => {
@@ -27,11 +29,11 @@ describe("bench harness", () => {
     const failed = report.measurements.filter((m) => !m.ok).map((m) => `${m.workload}/${m.system}: ${m.error}`);
     expect(failed).toEqual([]);
     const pairs = report.measurements.map((m) => `${m.workload}/${m.system}`);
-    // 8 systems on the five "turns" workloads, 4 on (e), 3 on (f).
-    expect(pairs).toHaveLength(5 * 8 + 4 + 3);
-    expect(pairs).toContain("b/pi-ai");
-    expect(pairs).toContain("e/tinyagent-agent");
-    expect(pairs).toContain("f/ai-sdk");
+    // 8 systems on the five "turns" workloads, the viewer on (a), the 6 native streams and floors on (a) and (b);
+    // (b) at 4× the argument: 3 + 6; (e): 4; (g): 2; (f): 3; (h): 2.
+    expect(pairs).toHaveLength(5 * 8 + 1 + 2 * 6 + 9 + 4 + 2 + 3 + 2);
+    for (const pair of ["b/pi-ai", "e/tinyagent-agent", "f/ai-sdk", "a/tinyagent-viewer", "h/tinyagent-viewer", "g/tinyagent-agent", "b-large/tinyagent-agent"]) expect(pairs).toContain(pair);
+    for (const dialect of ["anthropic", "responses", "google"]) for (const w of ["a", "b", "b-large"]) expect(pairs).toContain(`${w}/${dialect}-stream`);
     for (const m of report.measurements) {
       if (m.workload === "f") expect(Number.isFinite(m.heapPerAgentKB)).toBe(true); // 20 agents: too few for a meaningful size
       else expect(m.timesMs).toHaveLength(1);
@@ -40,6 +42,8 @@ describe("bench harness", () => {
     expect(text).toContain("(a) 200 text deltas");
     expect(text).toContain("tinyagent Agent (1 subscriber)");
     expect(text).toContain("server ceiling on (a)");
+    expect(text).toContain("tinyagent streamAnthropic");
+    expect(text).toContain("(g) 12 concurrent agents in one process");
     // Every target is evaluated (met or missed), none left "n/a".
     expect(checkTargets(report).filter((t) => t.met === undefined)).toEqual([]);
   }, 60_000);

@@ -7,7 +7,22 @@ import type { AssistantMessage, Message, ToolResultMessage } from "../../src/ind
 import { BENCH_TOOL, type TurnExpectation, type Workload } from "../workloads.js";
 
 /** The ids of the systems, in report order. */
-export type SystemId = "raw" | "floor" | "tinyagent-stream" | "tinyagent-agent" | "tinyagent-inspect" | "pi-ai" | "pi-agent" | "ai-sdk";
+export type SystemId =
+  | "raw"
+  | "floor"
+  | "tinyagent-stream"
+  | "tinyagent-agent"
+  | "tinyagent-inspect"
+  | "tinyagent-viewer"
+  | "pi-ai"
+  | "pi-agent"
+  | "ai-sdk"
+  | "anthropic-floor"
+  | "anthropic-stream"
+  | "responses-floor"
+  | "responses-stream"
+  | "google-floor"
+  | "google-stream";
 
 /** One benchmarked system. */
 export type BenchSystem = {
@@ -58,9 +73,9 @@ export function checkAssistant(message: AssistantMessage | undefined, expect: Tu
   });
 }
 
-/** Checks a whole agent transcript: user, then per turn the assistant message and its tool results. */
+/** Checks a whole agent transcript: the workload's history, user, then per turn the assistant message and its tool results. */
 export function checkTranscript(messages: readonly { role: string }[], workload: Workload): void {
-  let at = 0;
+  let at = workload.history;
   expectSame("transcript[0] role", messages[at++]?.role, "user");
   workload.turns.forEach((turn, t) => {
     checkAssistant(messages[at++] as AssistantMessage | undefined, turn.expect, `turn ${t}`);
