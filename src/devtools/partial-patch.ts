@@ -12,7 +12,7 @@
  */
 import { isRecord } from "../core/message-checks.js";
 import { redactCredentials } from "../core/redact.js";
-import { encodeRunValue, decodeRunValue } from "./run-log.js";
+import { encodeRunValue, normalizeRunField } from "./run-log.js";
 
 type Path = (string | number)[];
 /** One change to a partial message; see the module comment. */
@@ -20,14 +20,13 @@ export type PatchOp = ["=", Path, unknown] | ["+", Path, string] | ["-", Path] |
 
 /** `value` under `key` as it reads back from a recording (the replacer's rules depend on the key). */
 function normalized(key: string, value: unknown): unknown {
-  const text = encodeRunValue({ [key]: value });
-  return (decodeRunValue(text) as Record<string, unknown>)[key];
+  return normalizeRunField(key, value);
 }
 
 /** Records `["=", path, value]` and returns the mirror's own copy (the op is written later: the mirror must not share it). */
-function setOp(ops: PatchOp[], path: Path, value: unknown): unknown {
+function setOp(ops: PatchOp[], path: Path, key: string, value: unknown): unknown {
   ops.push(["=", path, value]);
-  return value !== null && typeof value === "object" ? decodeRunValue(encodeRunValue(value)) : value;
+  return value !== null && typeof value === "object" ? normalizeRunField(key, value) : value;
 }
 
 function isPlain(value: unknown): value is Record<string, unknown> {
@@ -48,7 +47,7 @@ function diff(ops: PatchOp[], path: Path, key: string, mirror: unknown, live: un
   if (typeof live === "string" && redactCredentials(key, live) === live) {
     if (live === mirror) return live;
     if (typeof mirror === "string" && live.length > mirror.length && live.startsWith(mirror)) ops.push(["+", path, live.slice(mirror.length)]);
-    else return setOp(ops, path, normalized(key, live));
+    else return setOp(ops, path, key, normalized(key, live));
     return live;
   }
   if ((typeof live === "number" && Number.isFinite(live)) || typeof live === "boolean" || live === null) {
@@ -82,11 +81,11 @@ function diff(ops: PatchOp[], path: Path, key: string, mirror: unknown, live: un
   }
   // Anything else (a new object, an Error, a non-finite number, a redacted field): compare as recorded.
   const value = normalized(key, live);
-  return encodeRunValue(value) !== encodeRunValue(mirror) ? setOp(ops, path, value) : mirror;
+  return encodeRunValue(value) !== encodeRunValue(mirror) ? setOp(ops, path, key, value) : mirror;
 }
 
 function set(ops: PatchOp[], path: Path, key: string, live: unknown): unknown {
-  const value = setOp(ops, path, normalized(key, live));
+  const value = setOp(ops, path, key, normalized(key, live));
   // Strings stay the live ones (same content), so the next comparison is by reference.
   return typeof live === "string" && value === live ? live : value;
 }

@@ -114,7 +114,72 @@ export function decodeRunValue(text: string): unknown {
 
 /** A value as it reads back from a recording: the form in which live and replayed snapshots compare. */
 export function normalizeRunValue<T>(value: T): T {
-  return decodeRunValue(encodeRunValue(value) ?? "null") as T;
+  const normalized = normalizeAt("", value);
+  return (normalized === undefined ? null : normalized) as T;
+}
+
+/**
+ * What `decodeRunValue(encodeRunValue({ [key]: value }))[key]` is, without
+ * the text in between (undefined: JSON leaves it out). Plain objects, arrays
+ * and primitives are copied directly — the per-event hot path of a trace —
+ * and everything the replacer or reviver treats specially goes the JSON way.
+ */
+export function normalizeRunField(key: string, value: unknown): unknown {
+  return normalizeAt(key, value);
+}
+
+function normalizeAt(key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case "string":
+      return redactCredentials(key, value) === value ? value : roundTrip(key, value);
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : roundTrip(key, value);
+    case "boolean":
+      return value;
+    case "undefined":
+    case "function":
+      return undefined;
+    case "object":
+      if (value === null) return null;
+      if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const item = normalizeAt(String(i), value[i]);
+          out[i] = item === undefined ? null : item;
+        }
+        return out;
+      }
+      if (isCopyable(key, value)) {
+        const out: Record<string, unknown> = {};
+        for (const name of Object.keys(value)) {
+          const item = normalizeAt(name, (value as Record<string, unknown>)[name]);
+          if (item !== undefined) out[name] = item;
+        }
+        return out;
+      }
+      return roundTrip(key, value);
+    default:
+      return roundTrip(key, value);
+  }
+}
+
+/** A plain object the replacer and reviver leave as it is (no toJSON, not a tool or an error, no `$number`/`$error` key, not a headers map). */
+function isCopyable(key: string, value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || key === "headers") return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.toJSON !== "function" &&
+    typeof record.execute !== "function" &&
+    !("$number" in record) &&
+    !("$error" in record) &&
+    !Object.prototype.hasOwnProperty.call(record, "__proto__")
+  );
+}
+
+function roundTrip(key: string, value: unknown): unknown {
+  const text = encodeRunValue({ [key]: value });
+  return (decodeRunValue(text) as Record<string, unknown>)[key];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -9,7 +9,7 @@
  * streaming message and the current tool batch.
  * Steps share these values: treat a step as read-only.
  */
-import { normalizeRunValue } from "./run-log.js";
+import { normalizeRunField } from "./run-log.js";
 
 /** Context fields the machine changes in place (draft.ts): normalised afresh at every step. */
 const CHANGED_IN_PLACE = new Set(["streamMessage", "batch"]);
@@ -19,7 +19,7 @@ const MESSAGE_LIST_FIELDS = new Set(["messages", "toolResults"]);
 
 /** `value` under `key`, normalised as a recording would (the replacer's rules depend on the key); undefined when JSON drops it. */
 function field(key: string, value: unknown): unknown {
-  return (normalizeRunValue({ [key]: value }) as Record<string, unknown>)[key];
+  return normalizeRunField(key, value);
 }
 
 /** One traced run's normaliser; see the module comment. */
@@ -49,7 +49,7 @@ export class TraceValues {
       else if (key === "batch" && value && typeof value === "object") normalized[key] = this.batch(value as Record<string, unknown>);
       else if (key === "streamMessage") this.put(normalized, key, this.message(value));
       else if (key === "turnMessage") this.put(normalized, key, this.settle(value));
-      else Object.assign(normalized, normalizeRunValue({ [key]: value }));
+      else this.put(normalized, key, field(key, value));
     }
     this.previous = { raw, normalized };
     return normalized;
@@ -67,7 +67,7 @@ export class TraceValues {
       const value = raw[key];
       if (key === "message") this.put(out, key, this.settle(value));
       else if ((key === "calls" || key === "results") && Array.isArray(value)) out[key] = value.map((item) => this.settle(item));
-      else Object.assign(out, normalizeRunValue({ [key]: value }));
+      else this.put(out, key, field(key, value));
     }
     return out;
   }
@@ -81,7 +81,7 @@ export class TraceValues {
       else if (MESSAGE_LIST_FIELDS.has(key) && Array.isArray(value))
         out[key] = value.map((item) => (item && typeof item === "object" ? this.message(item) : (field("0", item) ?? null)));
       else if (key === "assistantMessageEvent" && value && typeof value === "object") out[key] = this.record(value as Record<string, unknown>);
-      else Object.assign(out, normalizeRunValue({ [key]: value }));
+      else this.put(out, key, field(key, value));
     }
     return out;
   }

@@ -93,6 +93,7 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
   // A client that does not read would make the server buffer every frame for it: past the bound it is dropped
   // (its EventSource reconnects and gets every session again).
   const broadcast = (event: string, data: unknown) => {
+    if (clients.size === 0) return; // nobody to send it to: the session keeps the step for whoever connects
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const client of clients) {
       if (client.writableLength > maxClientBufferBytes) {
