@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: tinyagent against the physical floor and its peers, in
  * one run, on one loopback server. Flags: `--json` (the report as JSON on
- * stdout), `--iterations N`, `--only a,b,…` (workloads), `--systems x,y`,
+ * stdout), `--iterations N`, `--only a,b,…` (workloads; `sessions` for the checkpoint cost of durable sessions, bench/sessions.ts), `--systems x,y`,
  * `--in-process`, `--cpu-prof <dir>` (profile each child), `--basis wall` (ratios from wall-clock instead of CPU time). Progress goes to stderr.
  */
 import { runBench } from "./harness.js";
 import { checkTargets, formatReport } from "./report.js";
+import { formatSessionReport, runSessionBench } from "./sessions.js";
 import type { SystemId } from "./systems/system.js";
 import type { WorkloadId } from "./workloads.js";
 
@@ -17,9 +18,13 @@ const value = (flag: string) => {
 const json = args.includes("--json");
 const list = (flag: string) => value(flag)?.split(",").map((s) => s.trim());
 
-const report = await runBench({
+// "sessions" (bench/sessions.ts) is not a harness workload: it runs after the others, or alone with --only sessions.
+const only = list("--only");
+const sessionsToo = !only || only.includes("sessions");
+const harnessOnly = only?.filter((id) => id !== "sessions");
+const report = harnessOnly?.length === 0 ? undefined : await runBench({
   iterations: value("--iterations") ? Number(value("--iterations")) : undefined,
-  workloads: list("--only") as WorkloadId[] | undefined,
+  workloads: harnessOnly as WorkloadId[] | undefined,
   systems: list("--systems") as SystemId[] | undefined,
   inProcess: args.includes("--in-process"),
   cpuProfDir: value("--cpu-prof"),
@@ -28,5 +33,10 @@ const report = await runBench({
       `  ${m.workload.padEnd(8)} ${m.system.padEnd(18)} ${m.ok ? (m.heapPerAgentKB !== undefined ? `${m.heapPerAgentKB.toFixed(1)} KB/agent` : `${m.nsPerDelta.toFixed(0)} ns/delta, ${m.cpuNsPerDelta.toFixed(0)} cpu (${m.timesMs.length} runs)`) : `FAILED: ${m.error}`}\n`,
     ),
 });
+const sessions = sessionsToo ? await runSessionBench() : undefined;
 const basis = value("--basis") === "wall" ? "wall" : "cpu";
-process.stdout.write(json ? `${JSON.stringify({ ...report, basis, targets: checkTargets(report, basis) }, null, 2)}\n` : `${formatReport(report, basis)}\n`);
+process.stdout.write(
+  json
+    ? `${JSON.stringify({ ...report, basis, targets: report && checkTargets(report, basis), sessions }, null, 2)}\n`
+    : `${report ? `${formatReport(report, basis)}\n` : ""}${sessions ? `${formatSessionReport(sessions)}\n` : ""}`,
+);

@@ -213,6 +213,16 @@ export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES)
   }
 }
 
+/**
+ * The durable-sessions workload (bench/sessions.ts): `toolCalls` turns of one
+ * tool call each (256-character arguments in 4-character deltas), then a
+ * 200-delta text turn. Not one of {@link WORKLOAD_IDS}: only tinyagent runs it, against itself.
+ */
+export function sessionWorkload(toolCalls: number): Workload {
+  const turns = Array.from({ length: toolCalls }, (_, index) => toolTurn(1, 256, 4, 100 + index));
+  return workload("sessions" as WorkloadId, `${toolCalls} tool calls, one per turn, then a text turn`, "turns", [...turns, textTurn(200, 99)]);
+}
+
 /** Every workload id, in report order. */
 export const WORKLOAD_IDS: readonly WorkloadId[] = ["a", "b", "b-large", "c", "d-small", "d-large", "e", "g", "f", "h"];
 

@@ -18,7 +18,7 @@ import type {
   ToolResultMessage,
   Usage,
 } from "../src/core/types.js";
-import type { ToolCallParentEvent } from "./tool-call.machine.js";
+import type { CheckpointBarrier, ToolCallParentEvent } from "./tool-call.machine.js";
 
 /** Settings of the agent that calls may change between runs. */
 export type AgentSettings = {
@@ -152,12 +152,8 @@ export type AgentContext = AgentSettings & {
   once: "pending" | "running" | null;
   /** Where a resumed run goes back in (see {@link ResumedRun}); null once it has. */
   resumeAt: ResumedRun["state"] | null;
-  /**
-   * Resolves once the agent's durable points so far are checkpointed (set by
-   * `Agent.open`): model calls and tool executions wait for it, so nothing
-   * runs that a restart would not know about. Rejects when the session was lost.
-   */
-  checkpointed: (() => Promise<void>) | undefined;
+  /** The checkpoint barrier of a durable session (see {@link CheckpointBarrier}). */
+  checkpointed: CheckpointBarrier | undefined;
 };
 
 /** Inputs of the agent machine. */
@@ -193,7 +189,7 @@ export type AgentMachineInput = Partial<AgentSettings> & {
   followUpQueue?: AgentMessage[];
   /** A run to continue (a reopened session). */
   resume?: ResumedRun;
-  checkpointed?: () => Promise<void>;
+  checkpointed?: CheckpointBarrier;
 };
 
 /** The context of a new agent machine. */

@@ -8,6 +8,7 @@
 import { Observable, defer, from, map, switchMap } from "rxjs";
 import { fromEventObservable } from "xstate";
 import { batchSynchronous } from "./batch-synchronous.js";
+import type { CheckpointBarrier } from "./tool-call.machine.js";
 import { checkedStream, streamOf } from "./checked-stream.js";
 import { describeValue } from "../src/core/message-checks.js";
 import { defaultConvertToLlm } from "../src/core/messages.js";
@@ -33,8 +34,8 @@ export type StreamModelInput = {
   streamFn: StreamFn;
   hooks: AgentHooks;
   streamOptions: StreamOptions;
-  /** The agent's checkpoint barrier (see AgentContext): the request is sent once it resolves. */
-  checkpointed?: () => Promise<void>;
+  /** The agent's checkpoint barrier (see CheckpointBarrier in tool-call.machine.ts). */
+  checkpointed?: CheckpointBarrier;
 };
 
 /** A batch of stream events delivered to the agent machine in one step. */
@@ -57,7 +58,7 @@ const API_KEY = { test: (value: unknown) => value === undefined || typeof value 
 
 async function prepareRequest(input: StreamModelInput, signal: AbortSignal): Promise<{ context: Context; options: StreamOptions }> {
   const { hooks, model } = input;
-  await input.checkpointed?.();
+  await input.checkpointed?.("handedOver");
   let messages = input.messages;
   if (hooks.transformContext) {
     const transform = hooks.transformContext;

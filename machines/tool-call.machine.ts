@@ -10,6 +10,16 @@ import { textResult, validateToolArguments } from "../src/core/tools.js";
 import type { AgentHooks, AgentMessage, AgentTool, AgentToolResult, ToolCall } from "../src/core/types.js";
 import { errorText } from "../src/core/errors.js";
 
+/**
+ * The checkpoint barrier `Agent.open` sets: `"saved"` resolves once every
+ * durable point so far is in the session store — a tool waits for it before
+ * it executes (unless it has `replay: "safe"`), so no tool runs for a call a
+ * restart would not know of; `"handedOver"` once a reopened session's agent is
+ * in its caller's hands — model calls and a resumed run's answers wait for
+ * that, so listeners see their events. Rejects when the session was lost.
+ */
+export type CheckpointBarrier = (until: "handedOver" | "saved") => Promise<void>;
+
 /** What the agent machine gives each tool-call actor. */
 export type ToolCallInput = {
   /** Position of the call in its assistant message. */
@@ -22,8 +32,8 @@ export type ToolCallInput = {
   /** The transcript so far (read-only for hooks). */
   messages: AgentMessage[];
   hooks: Pick<AgentHooks, "beforeToolCall" | "afterToolCall">;
-  /** The agent's checkpoint barrier (see AgentContext): the tool runs once it resolves. */
-  checkpointed?: () => Promise<void>;
+  /** The agent's checkpoint barrier (see {@link CheckpointBarrier}). */
+  checkpointed?: CheckpointBarrier;
   /** A resumed run's call that may have run already: answered at once with this error result. */
   interrupted?: AgentToolResult;
   /** A resumed run's call that was waiting for approval: it waits again (`beforeToolCall` passed it before the restart). */
@@ -68,7 +78,7 @@ type Preparation =
 async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Preparation> {
   const { tool, toolCall, hooks } = input;
   if (input.interrupted) {
-    await input.checkpointed?.(); // answered once the agent is handed over and checkpointed, like any result
+    await input.checkpointed?.("handedOver"); // so the reopened agent's listeners see the answer
     return { kind: "answer", isError: true, result: input.interrupted };
   }
   if (!tool) {
@@ -145,7 +155,8 @@ export const toolCallMachine = setup({
     // The tool's answer is checked here, before it can reach the transcript (see tool-result-checks.ts).
     execute: fromPromise<Finished, { context: ToolCallContext; onUpdate: (r: AgentToolResult) => void }>(async ({ input, signal }) => {
       const { tool, toolCall, args, checkpointed } = input.context;
-      await checkpointed?.();
+      // Only once its call is in the store, so a restart knows it may have run; an idempotent tool need not wait.
+      await checkpointed?.(tool!.replay === "safe" ? "handedOver" : "saved");
       return toolOutcome(tool!.name, await tool!.execute(toolCall.id, args, signal, input.onUpdate));
     }),
     finish: fromPromise<Finished, ToolCallContext>(({ input }) => finish(input)),

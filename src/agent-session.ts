@@ -9,8 +9,9 @@
  * (another process reopened it), the save is refused and this agent stops
  * its run at once: the fence a worker that lost its claim relies on.
  *
- * Model calls and tool executions wait for the writer (the machine's
- * `checkpointed` barrier), so nothing runs that a restart would not know of.
+ * A tool executes only once its call is in the store (the machine's
+ * `checkpointed` barrier; an idempotent `replay: "safe"` tool need not wait),
+ * so no tool runs for a call that a restart would not know of.
  */
 import type { AgentActor, AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
 import { agentMachineInput } from "./agent-input.js";
@@ -163,7 +164,13 @@ export async function openSession<TAgent extends SessionAgent>(
   // A resumed run goes on once the agent is handed over (a macrotask after open resolves), so subscribers see its events.
   let handOver!: () => void;
   const handedOver = new Promise<void>((resolve) => (handOver = resolve));
-  const agent = make(agentOptions, { ...input, checkpointed: () => handedOver.then(() => writer.flushed()) });
+  const agent = make(agentOptions, {
+    ...input,
+    checkpointed: async (until) => {
+      await handedOver;
+      if (until === "saved") await writer.flushed();
+    },
+  });
   writer.attach(agent);
   await writer.flushed();
   writer.opened = true;

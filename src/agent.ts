@@ -448,7 +448,7 @@ export class Agent {
   /** `promise`, settled once the agent's checkpoints so far are in its session store (see {@link Agent.open}). */
   private async afterCheckpoint<T>(promise: Promise<T>): Promise<T> {
     const value = await promise;
-    await this.context.checkpointed?.();
+    await this.context.checkpointed?.("saved");
     return value;
   }
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { runBench } from "../bench/harness.js";
 import { checkTargets, formatReport } from "../bench/report.js";
+import { formatSessionReport, runSessionBench } from "../bench/sessions.js";
 import type { WorkloadSizes } from "../bench/workloads.js";
 
 const TINY: WorkloadSizes = {
@@ -46,5 +47,15 @@ describe("bench harness", () => {
     expect(text).toContain("(g) 12 concurrent agents in one process");
     // Every target is evaluated (met or missed), none left "n/a".
     expect(checkTargets(report).filter((t) => t.met === undefined)).toEqual([]);
+  }, 60_000);
+});
+
+describe("session bench", () => {
+  it("runs the checkpointed run next to the plain one and reports both", async () => {
+    const report = await runSessionBench({ iterations: 1, toolCalls: 2, stores: ["none", "file"] });
+    expect(report.rows.map((row) => row.store)).toEqual(["none", "file"]);
+    // The opening claim, the run's input, each assistant message and tool result, the end.
+    expect(report.rows[1]!.writes).toBeGreaterThanOrEqual(6);
+    expect(formatSessionReport(report)).toContain("file store (fsync)");
   }, 60_000);
 });
