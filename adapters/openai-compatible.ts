@@ -26,7 +26,7 @@ export function streamOpenAICompatible(
   context: Context,
   options?: OpenAICompatibleOptions,
 ): Observable<AssistantMessageEvent> {
-  return streamChatCompletions(model, context, options, model.provider === "openrouter" ? openRouterExtras(model) : {});
+  return streamChatCompletions(model, context, options, model.provider === "openrouter" ? openRouterExtras(model, options) : {});
 }
 
 /** What {@link openAICompatibleModel} needs: an id and a base URL; the rest of {@link Model} is optional. */

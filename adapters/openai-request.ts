@@ -23,8 +23,12 @@ export type ChatToolCall = { id: string; type: "function"; function: { name: str
 /** A ready-to-send request. */
 export type ChatRequest = { url: string; headers: Record<string, string>; body: string; keySource: ApiKeySource };
 
-/** Extra request fields and headers a provider adds (OpenRouter's attribution and `reasoning`). */
-export type RequestExtras = { headers?: Record<string, string>; body?: Record<string, unknown> };
+/**
+ * Extra request fields and headers a provider adds (OpenRouter's attribution
+ * and `reasoning`); `ownsReasoning`: the provider maps the reasoning level
+ * itself, so no `reasoning_effort` is sent.
+ */
+export type RequestExtras = { headers?: Record<string, string>; body?: Record<string, unknown>; ownsReasoning?: boolean };
 
 /** `baseUrl` may be the API root (`…/v1`) or the full `…/chat/completions` URL. */
 export function chatCompletionsUrl(baseUrl: string): string {
@@ -47,9 +51,21 @@ export function buildChatRequest(model: Model, context: Context, options: Stream
       function: { name: t.name, description: t.description, parameters: t.parameters },
     }));
   }
+  const choice = options.toolChoice;
+  if (choice !== undefined && body.tools) body.tool_choice = typeof choice === "string" ? choice : { type: "function", function: { name: choice.name } };
   if (options.temperature !== undefined) body.temperature = options.temperature;
-  if (options.maxTokens !== undefined) body.max_tokens = options.maxTokens;
-  Object.assign(body, extras.body);
+  if (options.topP !== undefined) body.top_p = options.topP;
+  if (options.stop !== undefined) body.stop = options.stop;
+  if (options.seed !== undefined) body.seed = options.seed;
+  // OpenAI's reasoning models refuse `max_tokens` (their hidden reasoning counts too): they take `max_completion_tokens`.
+  if (options.maxTokens !== undefined) body[model.provider === "openai" && model.reasoning ? "max_completion_tokens" : "max_tokens"] = options.maxTokens;
+  if (options.reasoning !== undefined && options.reasoning !== "off" && !extras.ownsReasoning) body.reasoning_effort = options.reasoning;
+  if (model.provider === "openai" && options.sessionId && options.cacheRetention !== "none") body.prompt_cache_key = options.sessionId;
+  if (options.output) {
+    const name = (options.output.name ?? "output").replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
+    body.response_format = { type: "json_schema", json_schema: { name, schema: options.output.schema, strict: false } };
+  }
+  Object.assign(body, extras.body, options.extraBody);
   return { url: chatCompletionsUrl(model.baseUrl), headers, body: JSON.stringify(body), keySource: source };
 }
 

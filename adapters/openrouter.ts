@@ -3,7 +3,7 @@
  * app-attribution headers and a `reasoning` request field.
  */
 import type { Observable } from "rxjs";
-import type { AssistantMessageEvent, Context, Model } from "../src/core/types.js";
+import type { AssistantMessageEvent, Context, Model, StreamOptions } from "../src/core/types.js";
 import { type OpenAICompatibleOptions, streamChatCompletions } from "./chat-completions.js";
 import type { RequestExtras } from "./openai-request.js";
 
@@ -24,15 +24,18 @@ export function openRouterModel(id: string, overrides: Partial<Omit<Model, "id">
  * The OpenRouter-specific parts of a request:
  * - `HTTP-Referer` from `TINYAGENT_APP_URL` and `X-Title` from
  *   `TINYAGENT_APP_NAME`, when set (OpenRouter's optional app attribution);
- * - `reasoning: { enabled: true }` when `model.reasoning` is set, so the
- *   model thinks and streams its reasoning.
+ * - `reasoning`: `{ effort }` for a `reasoning` level, none for "off", else
+ *   `{ enabled: true }` when `model.reasoning` is set, so the model thinks and
+ *   streams its reasoning (OpenRouter takes this instead of `reasoning_effort`).
  */
-export function openRouterExtras(model: Model): RequestExtras {
+export function openRouterExtras(model: Model, options: StreamOptions = {}): RequestExtras {
   const env = typeof process !== "undefined" ? process.env : {};
   const headers: Record<string, string> = {};
   if (env.TINYAGENT_APP_URL) headers["HTTP-Referer"] = env.TINYAGENT_APP_URL;
   if (env.TINYAGENT_APP_NAME) headers["X-Title"] = env.TINYAGENT_APP_NAME;
-  return { headers, body: model.reasoning ? { reasoning: { enabled: true } } : undefined };
+  const level = options.reasoning;
+  const reasoning = level === undefined ? (model.reasoning ? { enabled: true } : undefined) : level === "off" ? undefined : { effort: level };
+  return { headers, body: reasoning ? { reasoning } : undefined, ownsReasoning: true };
 }
 
 /**
@@ -46,5 +49,5 @@ export function streamOpenRouter(
   context: Context,
   options?: OpenAICompatibleOptions,
 ): Observable<AssistantMessageEvent> {
-  return streamChatCompletions(model, context, options, openRouterExtras(model));
+  return streamChatCompletions(model, context, options, openRouterExtras(model, options));
 }
