@@ -21,7 +21,9 @@ const TOOLS = [{ name: "sum", description: "Add.", parameters: { type: "object",
 /** The body of one request made with `options` (the answer is a plain "ok"). */
 async function bodyOf(model: (baseUrl: string) => Model, options: StreamOptions, tools = false): Promise<Record<string, unknown>> {
   server = await startSseServer({ chunks: [sseBody(chunk({ content: "ok" }), chunk({}, "stop"))] });
-  const events = await allEvents(streamOpenAICompatible(model(`${server.url}/v1`), userContext("Hi", tools ? { tools: TOOLS } : {}), { apiKey: "k", maxRetries: 0, ...options }));
+  const events = await allEvents(
+    streamOpenAICompatible(model(`${server.url}/v1`), userContext("Hi", tools ? { tools: TOOLS } : {}), { apiKey: "k", maxRetries: 0, ...options }),
+  );
   expect(finalOf(events).stopReason).toBe("stop");
   const body = server.requests[0]!.json() as Record<string, unknown>;
   await server.close();
@@ -29,9 +31,15 @@ async function bodyOf(model: (baseUrl: string) => Model, options: StreamOptions,
   return body;
 }
 
-const openai = (init: Partial<Model> = {}) => (baseUrl: string) => openAICompatibleModel({ id: "o4-mini", baseUrl, provider: "openai", ...init });
+const openai =
+  (init: Partial<Model> = {}) =>
+  (baseUrl: string) =>
+    openAICompatibleModel({ id: "o4-mini", baseUrl, provider: "openai", ...init });
 const local = (baseUrl: string) => openAICompatibleModel({ id: "qwen3:8b", baseUrl });
-const openrouter = (init: Partial<Model> = {}) => (baseUrl: string) => openRouterModel("openai/gpt-5-mini", { baseUrl, ...init });
+const openrouter =
+  (init: Partial<Model> = {}) =>
+  (baseUrl: string) =>
+    openRouterModel("openai/gpt-5-mini", { baseUrl, ...init });
 
 describe("chat-completions: reasoning and token limits", () => {
   it("an OpenAI reasoning model gets max_completion_tokens (never max_tokens), reasoning_effort and prompt_cache_key", async () => {
@@ -67,7 +75,11 @@ describe("chat-completions: reasoning and token limits", () => {
 describe("chat-completions: tools, structured output, sampling, extraBody", () => {
   it("toolChoice as a name or a mode (only with tools), output as response_format json_schema, top_p/stop/seed", async () => {
     const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
-    const body = await bodyOf(local, { toolChoice: { name: "sum" }, output: { schema, name: "the answer" }, topP: 0.9, stop: ["END"], seed: 7, temperature: 0.2 }, true);
+    const body = await bodyOf(
+      local,
+      { toolChoice: { name: "sum" }, output: { schema, name: "the answer" }, topP: 0.9, stop: ["END"], seed: 7, temperature: 0.2 },
+      true,
+    );
     expect(body).toMatchObject({
       tool_choice: { type: "function", function: { name: "sum" } },
       response_format: { type: "json_schema", json_schema: { name: "the_answer", schema, strict: false } },
@@ -82,7 +94,11 @@ describe("chat-completions: tools, structured output, sampling, extraBody", () =
   });
 
   it("extraBody is merged last, over what tinyagent set (OpenRouter's reasoning included)", async () => {
-    const body = await bodyOf(openrouter({ reasoning: true }), { reasoning: "low", maxTokens: 10, extraBody: { max_tokens: 20, reasoning: { max_tokens: 1024 }, provider: { order: ["groq"] } } });
+    const body = await bodyOf(openrouter({ reasoning: true }), {
+      reasoning: "low",
+      maxTokens: 10,
+      extraBody: { max_tokens: 20, reasoning: { max_tokens: 1024 }, provider: { order: ["groq"] } },
+    });
     expect(body).toMatchObject({ max_tokens: 20, reasoning: { max_tokens: 1024 }, provider: { order: ["groq"] } });
   });
 });
