@@ -2,9 +2,11 @@ import { SpanStatusCode } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineTool, textResult, type AgentTool } from "../src/index.js";
+import { Agent, defineTool, openAICompatibleModel, textResult, type AgentTool } from "../src/index.js";
 import { instrumentAgent } from "../src/otel/index.js";
 import { fauxAgents } from "./helpers/faux-agents.js";
+import { chunk, sseBody } from "./helpers/openai-chunks.js";
+import { startSseServer } from "./helpers/sse-server.js";
 
 const { make } = fauxAgents();
 
@@ -134,6 +136,52 @@ describe("instrumentAgent", () => {
     const [run] = t.named("invoke_agent");
     expect(run!.status.code).toBe(SpanStatusCode.ERROR);
     expect(run!.attributes["error.type"]).toBe("error");
+  });
+
+  it("a retried model request is one chat span with a model_retry event per retry, ended once the answer came", async () => {
+    const t = tracing();
+    const overloaded = { status: 503, headers: { "content-type": "application/json", "retry-after": "0" }, chunks: ['{"error":{"message":"overloaded"}}'] };
+    const server = await startSseServer([overloaded, overloaded, { chunks: [sseBody(chunk({ content: "ok" }), chunk({}, "stop"))] }]);
+    try {
+      const agent = new Agent({ model: openAICompatibleModel({ id: "m", baseUrl: `${server.url}/v1` }) });
+      stops.push(instrumentAgent(agent, { tracer: t.tracer }));
+      expect((await agent.prompt("hi")).stopReason).toBe("stop");
+      expect(t.counts).toEqual({ started: 2, ended: 2 });
+      const [chat] = t.named("chat");
+      expect(chat!.status.code).toBe(SpanStatusCode.UNSET);
+      expect(chat!.events.map((e) => [e.name, e.attributes?.["retry.attempt"], e.attributes?.["retry.delay_ms"]])).toEqual([
+        ["model_retry", 1, 0],
+        ["model_retry", 2, 0],
+      ]);
+      expect(chat!.events[0]!.attributes?.["retry.reason"]).toMatch(/^Provider error \(HTTP 503\) at .*: overloaded$/);
+      expect(parentOf(chat!)).toBe(t.named("invoke_agent")[0]!.spanContext().spanId);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("dispose() mid-tool closes every span", async () => {
+    const t = tracing();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const wait: AgentTool = {
+      name: "wait",
+      description: "waits until aborted",
+      parameters: { type: "object", properties: {} },
+      execute: (_id, _args, signal) => {
+        started();
+        return new Promise((_, reject) => signal!.addEventListener("abort", () => reject(new Error("aborted"))));
+      },
+    };
+    const { agent } = make([{ toolCalls: [{ name: "wait", arguments: {} }] }], { tools: [wait] });
+    stops.push(instrumentAgent(agent, { tracer: t.tracer }));
+    const done = agent.prompt("go");
+    await running;
+    agent.dispose();
+    expect((await done).stopReason).toBe("aborted");
+    expect(t.counts.started).toBe(t.counts.ended);
+    expect(t.named("execute_tool wait")[0]!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(t.named("invoke_agent")[0]!.attributes["error.type"]).toBe("aborted");
   });
 
   it("stop() ends open spans and traces nothing more", async () => {

@@ -5,6 +5,8 @@
  * the OpenTelemetry GenAI semantic-convention attributes. Spans follow the
  * agent's events, so they close on every path: a run that is aborted or
  * fails still ends `agent_end`, and whatever is open then is ended with it.
+ * A retried model request stays one `chat` span, with a `model_retry` span
+ * event per retry (attempt, delay, reason).
  */
 import { context as otelContext, trace, SpanKind, SpanStatusCode, type Attributes, type Context as OtelContext, type Span, type Tracer } from "@opentelemetry/api";
 import type { Agent } from "../agent.js";
@@ -139,6 +141,10 @@ export function instrumentAgent(agent: InstrumentableAgent, options: InstrumentA
           spans.last = event.message;
           endChat(spans, event.message);
         }
+        break;
+      case "model_retry":
+        if (!spans.chat) startChat(spans);
+        spans.chat!.addEvent("model_retry", { "retry.attempt": event.attempt, "retry.delay_ms": event.delayMs, "retry.reason": event.reason });
         break;
       case "tool_execution_start": {
         const span = tracer.startSpan(
