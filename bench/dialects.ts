@@ -17,8 +17,14 @@ function anthropicBody(script: TurnScript): string {
     named({
       type: "message_start",
       message: {
-        id: "msg_01XFDUDYJgAACzvnptvVoYEL", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5-20250929",
-        stop_reason: null, stop_sequence: null, usage: { input_tokens: 120, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+        id: "msg_01XFDUDYJgAACzvnptvVoYEL",
+        type: "message",
+        role: "assistant",
+        content: [],
+        model: "claude-sonnet-4-5-20250929",
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 120, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
       },
     }),
   ];
@@ -46,8 +52,23 @@ function responsesBody(script: TurnScript): string {
     out.push(named({ type, sequence_number: sequence++, ...rest }));
   };
   const response = (status: string, output: unknown[]) => ({
-    id: "resp_68c1f0a2b4e08190a5c1d2e3f4a5b6c7", object: "response", created_at: 1_757_500_000, status, error: null, model: "gpt-5-mini-2025-08-07", output,
-    usage: status === "completed" ? { input_tokens: 120, input_tokens_details: { cached_tokens: 0 }, output_tokens: 900, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1020 } : null,
+    id: "resp_68c1f0a2b4e08190a5c1d2e3f4a5b6c7",
+    object: "response",
+    created_at: 1_757_500_000,
+    status,
+    error: null,
+    model: "gpt-5-mini-2025-08-07",
+    output,
+    usage:
+      status === "completed"
+        ? {
+            input_tokens: 120,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: 900,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: 1020,
+          }
+        : null,
   });
   push({ type: "response.created", response: response("in_progress", []) });
   const output: unknown[] = [];
@@ -58,7 +79,8 @@ function responsesBody(script: TurnScript): string {
     const text = script.text.join("");
     push({ type: "response.output_item.added", output_index, item: { id: item_id, type: "message", status: "in_progress", content: [], role: "assistant" } });
     push({ type: "response.content_part.added", item_id, output_index, content_index: 0, part: { type: "output_text", annotations: [], text: "" } });
-    for (const delta of script.text) push({ type: "response.output_text.delta", item_id, output_index, content_index: 0, delta, logprobs: [], obfuscation: "Qm" });
+    for (const delta of script.text)
+      push({ type: "response.output_text.delta", item_id, output_index, content_index: 0, delta, logprobs: [], obfuscation: "Qm" });
     push({ type: "response.output_text.done", item_id, output_index, content_index: 0, text, logprobs: [] });
     const item = { id: item_id, type: "message", status: "completed", content: [{ type: "output_text", annotations: [], text }], role: "assistant" };
     output.push(item);
@@ -68,7 +90,11 @@ function responsesBody(script: TurnScript): string {
     const item_id = `fc_${call.id}`;
     const output_index = outputIndex++;
     const args = call.pieces.join("");
-    push({ type: "response.output_item.added", output_index, item: { id: item_id, type: "function_call", status: "in_progress", arguments: "", call_id: call.id, name: call.name } });
+    push({
+      type: "response.output_item.added",
+      output_index,
+      item: { id: item_id, type: "function_call", status: "in_progress", arguments: "", call_id: call.id, name: call.name },
+    });
     for (const delta of call.pieces) push({ type: "response.function_call_arguments.delta", item_id, output_index, delta, obfuscation: "Zq" });
     push({ type: "response.function_call_arguments.done", item_id, output_index, arguments: args });
     const item = { id: item_id, type: "function_call", status: "completed", arguments: args, call_id: call.id, name: call.name };
@@ -90,7 +116,12 @@ function googleBody(script: TurnScript): string {
     })}\r\n\r\n`;
   const out = script.text.map((text, i) => chunk([{ text }], i === script.text.length - 1 && script.toolCalls.length === 0));
   if (script.toolCalls.length) {
-    out.push(chunk(script.toolCalls.map((call) => ({ functionCall: { id: call.id, name: call.name, args: JSON.parse(call.pieces.join("")) } })), true));
+    out.push(
+      chunk(
+        script.toolCalls.map((call) => ({ functionCall: { id: call.id, name: call.name, args: JSON.parse(call.pieces.join("")) } })),
+        true,
+      ),
+    );
   }
   return out.join("");
 }

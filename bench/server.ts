@@ -55,10 +55,11 @@ export async function startBenchServer(workloads: readonly Workload[]): Promise<
   const server = createServer((req, res) => {
     let dialect: Dialect = "openai";
     let match: RegExpExecArray | null = null;
-    for (const [name, route] of ROUTES) if ((match = route.exec(req.url ?? ""))) {
-      dialect = name;
-      break;
-    }
+    for (const [name, route] of ROUTES)
+      if ((match = route.exec(req.url ?? ""))) {
+        dialect = name;
+        break;
+      }
     const workload = match ? byId.get(match[1]!) : undefined;
     const parts: Buffer[] = [];
     req.on("data", (part: Buffer) => parts.push(part));

@@ -24,7 +24,14 @@ import { type BenchSystem, checkAssistant, conversationFor, expectSame, PROMPT, 
 
 type Native = Exclude<Dialect, "openai">;
 
-const PROVIDERS: Record<Native, { label: string; model: (baseUrl: string) => Model; stream: (model: Model, context: Context, options: { apiKey: string }) => Observable<AssistantMessageEvent> }> = {
+const PROVIDERS: Record<
+  Native,
+  {
+    label: string;
+    model: (baseUrl: string) => Model;
+    stream: (model: Model, context: Context, options: { apiKey: string }) => Observable<AssistantMessageEvent>;
+  }
+> = {
   anthropic: { label: "streamAnthropic", model: (baseUrl) => anthropicModel("claude-sonnet-4-5", { baseUrl, maxTokens: 32_000 }), stream: streamAnthropic },
   responses: { label: "streamOpenAIResponses", model: (baseUrl) => openAIResponsesModel("gpt-5-mini", { baseUrl }), stream: streamOpenAIResponses },
   google: { label: "streamGoogle", model: (baseUrl) => googleModel("gemini-2.5-flash", { baseUrl }), stream: streamGoogle },
@@ -45,7 +52,11 @@ function floorRequest(dialect: Native, baseUrl: string, turnIndex: number): Prom
   }
   const messages = [{ role: "user", content: PROMPT }];
   for (let i = 0; i < turnIndex; i++) messages.push({ role: "assistant", content: "…" }, { role: "user", content: "go on" });
-  return fetch(`${baseUrl}/v1/messages`, { method: "POST", headers, body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 32_000, stream: true, messages }) });
+  return fetch(`${baseUrl}/v1/messages`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 32_000, stream: true, messages }),
+  });
 }
 
 /** The floor of `dialect`. */
@@ -60,7 +71,10 @@ export function nativeFloor(dialect: Native): BenchSystem {
         let text = "";
         const args: string[] = [];
         const calls = new Map<number, number>();
-        const sink = { text: (delta: string) => void (text += delta), args: (index: number, delta: string) => void (args[index] = (args[index] ?? "") + delta) };
+        const sink = {
+          text: (delta: string) => void (text += delta),
+          args: (index: number, delta: string) => void (args[index] = (args[index] ?? "") + delta),
+        };
         const parser = createParser({ onEvent: ({ data }) => floorChunk(dialect, data, sink, calls) });
         const reader = response.body!.getReader();
         const decoder = new TextDecoder();

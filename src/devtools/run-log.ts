@@ -173,7 +173,7 @@ function isCopyable(key: string, value: object): boolean {
     typeof record.execute !== "function" &&
     !("$number" in record) &&
     !("$error" in record) &&
-    !Object.prototype.hasOwnProperty.call(record, "__proto__")
+    !Object.hasOwn(record, "__proto__")
   );
 }
 
