@@ -8,7 +8,6 @@ import type { TurnScript } from "./workloads.js";
 
 /** The dialects; "openai" is chat-completions (workloads.ts builds its bodies). */
 export type Dialect = "openai" | "anthropic" | "responses" | "google";
-export const NATIVE_DIALECTS: readonly Exclude<Dialect, "openai">[] = ["anthropic", "responses", "google"];
 
 const named = (event: { type: string } & Record<string, unknown>) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
