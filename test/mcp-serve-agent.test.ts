@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentError } from "../src/index.js";
 import { serveAgentOverMcp, type McpAgentServer } from "../src/mcp/index.js";
@@ -19,11 +20,34 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const client = () => new Client({ name: "sdk-test-client", version: "1.0.0" });
 const text = (result: unknown) => (result as CallToolResult).content.map((block) => (block.type === "text" ? block.text : "")).join("");
 
-/** Calls the served agent with `prompt`, keeping every progress notification. */
+/**
+ * Records every message a client transport receives, as it arrives. The SDK's
+ * Client hands notifications to `onprogress` a microtask late but settles the
+ * call at once, so progress that arrives in the same read as the answer (a busy
+ * machine) never reaches `onprogress`: what the server sent is read here instead.
+ */
+function wireOf(transport: Transport): JSONRPCMessage[] {
+  const wire: JSONRPCMessage[] = [];
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    wire.push(message);
+    deliver?.(message, extra);
+  };
+  return wire;
+}
+const wires = new Map<Client, JSONRPCMessage[]>();
+
+/** Calls the served agent with `prompt`, with a progress token; returns the result and the progress the server sent for it. */
 async function ask(mcp: Client, prompt: string) {
-  const progress: { progress: number; message?: string }[] = [];
-  const result = await mcp.callTool({ name: "helper", arguments: { prompt } }, undefined, { onprogress: (p) => progress.push(p) });
-  return { result: result as CallToolResult, progress };
+  const wire = wires.get(mcp);
+  const from = wire?.length ?? 0;
+  const result = (await mcp.callTool({ name: "helper", arguments: { prompt } }, undefined, { onprogress: () => {} })) as CallToolResult;
+  const progress = (wire ?? [])
+    .slice(from)
+    .flatMap((message) =>
+      "method" in message && message.method === "notifications/progress" ? [message.params as { progress: number; message?: string }] : [],
+    );
+  return { result, progress };
 }
 
 /** Starts a call of "wait" and aborts it once the agent reports calling its tool; resolves when the client has given up. */
@@ -48,7 +72,10 @@ beforeAll(async () => {
     cwd: root,
     stderr: "pipe",
   });
-  await Promise.all([stdio.connect(spawned), http.connect(new StreamableHTTPClientTransport(new URL(server.url!)))]);
+  const overHttp = new StreamableHTTPClientTransport(new URL(server.url!));
+  await Promise.all([stdio.connect(spawned), http.connect(overHttp)]);
+  wires.set(stdio, wireOf(spawned));
+  wires.set(http, wireOf(overHttp));
 }, 30_000); // the fixture runs from source through tsx: a few seconds to start on a busy machine
 afterAll(async () => {
   await Promise.all([stdio.close(), http.close()]);
