@@ -274,6 +274,27 @@ describe("Agent.open checkpoints", () => {
     expect([...overheads]).toHaveLength(1);
   });
 
+  it("resumes a sequential batch: the finished call is kept, the one in flight is answered, the queued one runs", async () => {
+    const base = createMemoryStore();
+    const ran: string[] = [];
+    const first = world(ran, { holdTools: true, calls: ["quick", "once", "quick"] });
+    const mortal = mortalStore(base);
+    const a = await Agent.open("seq", { store: mortal.store, ...first.options, toolExecution: "sequential" });
+    void a.prompt("go");
+    await until(() => ran.length === 2 && mortal.records.some((record) => record.run?.batch?.results[0] != null));
+    mortal.die();
+    const b = await Agent.open("seq", { store: base, ...world(ran, { calls: ["quick", "once", "quick"] }).options, toolExecution: "sequential" });
+    await b.waitForIdle();
+    expect(ran).toEqual(["quick:call_1", "once:call_2", "quick:call_3"]);
+    const results = b.state.messages.filter((m) => m.role === "toolResult");
+    expect(results.map((r) => [r.toolCallId, r.isError])).toEqual([
+      ["call_1", false],
+      ["call_2", true],
+      ["call_3", false],
+    ]);
+    expectValidTranscript(b.state.messages);
+  });
+
   it("holds no timer for a call waiting for approval after reopening", async () => {
     const store = createMemoryStore();
     const ran: string[] = [];

@@ -202,6 +202,8 @@ export function agentRequestHandler(options: AgentRequestHandlerOptions): AgentR
         const headers: Record<string, string> = typeof error.extra.allow === "string" ? { Allow: error.extra.allow } : {};
         return json(error.status, { error: error.message, ...error.extra }, headers);
       }
+      // Another handler on the same store saved the session while this one opened it: the client may try again.
+      if (error instanceof AgentError && error.code === "session-conflict") return json(409, { error: error.message, code: error.code });
       return json(500, { error: `Internal error: ${error instanceof Error ? error.message : String(error)}` });
     }
   };
