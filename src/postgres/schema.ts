@@ -17,6 +17,23 @@ const MIGRATIONS: readonly ((schema: string) => string)[] = [
       updated_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX sessions_expires_at ON ${schema}.sessions (expires_at) WHERE expires_at IS NOT NULL;`,
+  // Workers (contract §11): commands queued for a session and the events its runs emitted, each numbered
+  // densely per session (seq 1, 2, …) so a reader can say "after n" and a worker "applied up to n".
+  (schema) => `
+    CREATE TABLE ${schema}.commands (
+      session_id text NOT NULL,
+      seq bigint NOT NULL,
+      command jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (session_id, seq)
+    );
+    CREATE TABLE ${schema}.events (
+      session_id text NOT NULL,
+      seq bigint NOT NULL,
+      event jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (session_id, seq)
+    );`,
 ];
 
 /** The schema version this tinyagent writes. */
@@ -54,4 +71,19 @@ export async function migrate(pool: pg.Pool, schemaName: string): Promise<void> 
   } finally {
     client.release();
   }
+}
+
+/** The quoted names of the tables in `schemaName`, and its notification channel. */
+export type Tables = { schemaName: string; sessions: string; commands: string; events: string; channel: string };
+
+/** {@link Tables} of `schemaName`. */
+export function tablesOf(schemaName: string): Tables {
+  const schema = identifier(schemaName);
+  return {
+    schemaName,
+    sessions: `${schema}.sessions`,
+    commands: `${schema}.commands`,
+    events: `${schema}.events`,
+    channel: `tinyagent:${schemaName}`,
+  };
 }
