@@ -33,7 +33,7 @@ async function collect(sessionId: string, after: number): Promise<AgentEvent[]> 
 }
 
 describe("session claims", () => {
-  it("loading claims the session: the previous holder's next checkpoint and events are refused, and it knows", async () => {
+  it("the new holder's first write claims the session: the previous holder's next checkpoint and events are refused, and it knows", async () => {
     const store = createPostgresStore({ pool, schema: "fence" });
     const lostA: string[] = [];
     const a = new SessionClaim(store, "s1", noHooks(lostA));
@@ -43,6 +43,7 @@ describe("session claims", () => {
 
     const b = new SessionClaim(store, "s1", noHooks([]));
     expect((await b.load("s1"))?.record).toEqual({ step: 1 });
+    await b.save("s1", { step: 1 }, null); // Agent.open's first write: the claim
     expect(await appendEvents(pool, tables, "s1", 2, [{ type: "turn_start" }], a.version!)).toBe(false);
     await expect(a.save("s1", { step: 2 }, 1)).rejects.toMatchObject({ code: "session-conflict" });
     expect(lostA).toEqual(["another worker has the session now"]);

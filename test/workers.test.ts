@@ -12,7 +12,7 @@ import { expectValidTranscript } from "./helpers/transcript.js";
 import { createToolRuns, planPrompt, toolCallId, untilWaiting, workerAgentOptions } from "./helpers/worker-sessions.js";
 
 const postgres = usePostgres();
-const TUNING = { pollIntervalMs: 100, maintenanceIntervalSeconds: 1, claimTimeoutSeconds: 5 };
+const TUNING = { pollIntervalMs: 100, maintenanceIntervalSeconds: 1, claimTimeoutSeconds: 60 };
 let pool: pg.Pool;
 let worker: AgentWorker;
 let client: SessionClient;
