@@ -83,7 +83,7 @@ describe("run viewer", () => {
     const run = agent.prompt("What is 12 + 30 + 7?");
     await until(() => agent.state.pendingToolCalls.size === 1);
     await page.waitForSelector('.state.active[data-state="executingTools"]');
-    await page.waitForSelector('.tool[data-actor="tool-1-0"] .chips span.active:text-is("running")');
+    await page.waitForSelector('.tool[data-actor="run1:tool-1-0"] .chips span.active:text-is("running")');
     expect(await page.locator("#transcript").innerText()).toContain("sum({\"numbers\":[12,30,7]})");
 
     gate.resolve();
@@ -108,12 +108,12 @@ describe("run viewer", () => {
     const steps = JSON.parse((await rawGet("/api/sessions/recording-2/steps")).body) as { i: number; value: unknown; toolCalls: Record<string, { value: unknown }> }[];
     expect(await page.locator("#scrub").getAttribute("max")).toBe(String(steps.length - 1));
     expect(await activeState()).toBe("idle");
-    const running = steps.find((step) => JSON.stringify(step.toolCalls["tool-1-0"]?.value ?? "").includes("running"))!;
+    const running = steps.find((step) => JSON.stringify(step.toolCalls["run1:tool-1-0"]?.value ?? "").includes("running"))!;
     await page.locator("#scrub").fill(String(running.i));
     await page.waitForSelector('.state.active[data-state="executingTools"]');
     expect(await page.locator("#step-label").innerText()).toContain(`step ${running.i} /`);
     expect(await page.locator("#transcript").innerText()).not.toContain("= 49.");
-    expect(await page.locator('.tool[data-actor="tool-1-0"] .chips span.active').innerText()).toBe("running");
+    expect(await page.locator('.tool[data-actor="run1:tool-1-0"] .chips span.active').innerText()).toBe("running");
     mkdirSync("test/artifacts", { recursive: true });
     await page.screenshot({ path: "test/artifacts/viewer.png" });
   });

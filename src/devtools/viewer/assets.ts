@@ -4,7 +4,7 @@
  */
 import { APP_JS } from "./page-app.js";
 import { CHART_JS } from "./page-chart.js";
-import { INDEX_HTML, STYLE_CSS } from "./page-html.js";
+import { FAVICON_SVG, INDEX_HTML, STYLE_CSS } from "./page-html.js";
 
 /** A served file. */
 export type ViewerAsset = { type: string; body: string };
@@ -15,4 +15,5 @@ export const VIEWER_ASSETS: ReadonlyMap<string, ViewerAsset> = new Map([
   ["/assets/style.css", { type: "text/css; charset=utf-8", body: STYLE_CSS }],
   ["/assets/app.js", { type: "text/javascript; charset=utf-8", body: APP_JS }],
   ["/assets/chart.js", { type: "text/javascript; charset=utf-8", body: CHART_JS }],
+  ["/favicon.svg", { type: "image/svg+xml", body: FAVICON_SVG }],
 ]);

@@ -34,8 +34,32 @@ export type ChartEdge = {
 /** A laid-out chart: what `GET /api/chart` serves. */
 export type ChartLayout = { width: number; height: number; initial: string; nodes: ChartNode[]; edges: ChartEdge[] };
 
-const CHAR = 7.5;
-const LINE = 14;
+// Label metrics in chart units, for the page's 13px label font (see page-html.ts).
+const CHAR = 7.8;
+const LINE = 16;
+
+/** The point halfway along a polyline (by length): where an edge's label sits, so it reads as that edge's. */
+export function midpointOf(points: readonly { x: number; y: number }[]): { x: number; y: number } {
+  if (points.length === 0) return { x: 0, y: 0 };
+  const lengths = points.slice(1).map((p, i) => Math.hypot(p.x - points[i]!.x, p.y - points[i]!.y));
+  let left = lengths.reduce((a, b) => a + b, 0) / 2;
+  for (let i = 0; i < lengths.length; i++) {
+    const from = points[i]!;
+    const to = points[i + 1]!;
+    if (left <= lengths[i]! && lengths[i]! > 0) {
+      const f = left / lengths[i]!;
+      return { x: from.x + (to.x - from.x) * f, y: from.y + (to.y - from.y) * f };
+    }
+    left -= lengths[i]!;
+  }
+  return points[points.length - 1]!;
+}
+
+/** The label box of an edge: centred on its midpoint. */
+function labelOn(points: readonly { x: number; y: number }[], size: { width: number; height: number }) {
+  const mid = midpointOf(points);
+  return { x: mid.x - size.width / 2, y: mid.y - size.height / 2, ...size };
+}
 
 /** States and grouped transitions of `machine`'s top level, before layout. */
 export function chartGraph(machine: AnyStateMachine) {
@@ -75,7 +99,6 @@ type ElkResult = {
   edges?: {
     id: string;
     sections?: { startPoint: { x: number; y: number }; endPoint: { x: number; y: number }; bendPoints?: { x: number; y: number }[] }[];
-    labels?: { x?: number; y?: number; width?: number; height?: number }[];
   }[];
 };
 
@@ -111,8 +134,11 @@ export async function layoutChart(machine: AnyStateMachine): Promise<ChartLayout
       "elk.edgeRouting": "POLYLINE",
       "elk.layered.spacing.nodeNodeBetweenLayers": "70",
       "elk.spacing.nodeNode": "60",
-      "elk.spacing.edgeLabel": "4",
-      "elk.edgeLabels.inline": "false",
+      // Labels sit centred on their edges (the page draws them at the edge's midpoint); ELK keeps room for them.
+      "elk.edgeLabels.inline": "true",
+      "elk.edgeLabels.placement": "CENTER",
+      "elk.spacing.edgeLabel": "6",
+      "elk.spacing.edgeEdge": "24",
       "elk.padding": "[top=30,left=30,bottom=30,right=30]",
     },
     children: graph.nodes.map((node) => ({ id: node.id, width: node.width, height: node.height })),
@@ -134,8 +160,7 @@ export async function layoutChart(machine: AnyStateMachine): Promise<ChartLayout
       const laid = laidEdges.get(edge.id);
       const section = laid?.sections?.[0];
       const points = section ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] : [];
-      const label = laid?.labels?.[0];
-      return { ...edge, points, label: { x: label?.x ?? 0, y: label?.y ?? 0, ...labelSize(edge.lines) } };
+      return { ...edge, points, label: labelOn(points, labelSize(edge.lines)) };
     }),
   };
 }
@@ -162,7 +187,7 @@ function columnLayout(
       const to = byId.get(edge.target)!;
       const start = { x: from.x + from.width / 2 + i * 6, y: from.y + from.height };
       const end = { x: to.x + to.width / 2 + i * 6, y: to.y };
-      return { ...edge, points: [start, end], label: { x: 300 + (i % 3) * 180, y: (start.y + end.y) / 2, ...labelSize(edge.lines) } };
+      return { ...edge, points: [start, end], label: labelOn([start, end], labelSize(edge.lines)) };
     }),
   };
 }

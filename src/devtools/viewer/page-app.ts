@@ -132,10 +132,11 @@ function renderTranscript(step) {
 function renderTools(step) {
   const box = $("tools");
   box.textContent = "";
+  // Ids are "run<n>:tool-<turn>-<index>": show the calls of the latest run's latest turn.
   const ids = Object.keys(step ? step.toolCalls : {});
-  const turns = ids.map(function (id) { return Number(id.split("-")[1]); });
-  const last = Math.max.apply(null, turns.concat([0]));
-  const shown = ids.filter(function (id) { return Number(id.split("-")[1]) === last; });
+  const order = function (id) { const m = /^run(\d+):tool-(\d+)-/.exec(id); return m ? Number(m[1]) * 1e6 + Number(m[2]) : 0; };
+  const last = Math.max.apply(null, ids.map(order).concat([0]));
+  const shown = ids.filter(function (id) { return order(id) === last; });
   if (!shown.length) { box.appendChild(h("p", "empty", "No tool calls yet.")); return; }
   for (const id of shown) {
     const call = step.toolCalls[id];
@@ -175,12 +176,14 @@ function renderTimeline() {
   const type = $("type-filter").value;
   const emitted = $("show-emitted").checked;
   const inputs = $("show-inputs").checked;
+  // XState's own events (xstate.init, xstate.done.actor.…) are plumbing; shown on request.
+  const internal = $("show-internal").checked;
   const all = steps();
   const t0 = all.length ? all[0].t : 0;
   let currentRow = null;
   all.forEach(function (step) {
     const state = step.i < position ? "" : step.i === position ? " current" : " future";
-    if (inputs && (!type || step.type === type)) {
+    if (inputs && (!type || step.type === type) && (internal || step.type.indexOf("xstate.") !== 0)) {
       const row = h("li", "input" + state);
       row.setAttribute("data-step", String(step.i));
       row.setAttribute("data-type", step.type);
@@ -227,7 +230,7 @@ function render() {
 
 $("scrub").addEventListener("input", function (e) { position = Number(e.target.value); render(); });
 $("session").addEventListener("change", function (e) { select(e.target.value); });
-["type-filter", "show-emitted", "show-inputs"].forEach(function (id) { $(id).addEventListener("change", renderTimeline); });
+["type-filter", "show-emitted", "show-inputs", "show-internal"].forEach(function (id) { $(id).addEventListener("change", renderTimeline); });
 $("timeline").addEventListener("click", function (e) {
   const row = e.target.closest("li");
   if (row) { position = Number(row.getAttribute("data-step")); render(); }

@@ -25,9 +25,12 @@ export function drawChart(container, chart) {
     el("title", {}, g).textContent = edge.transitions.join("\n");
     const d = edge.points.map(function (p, i) { return (i ? "L " : "M ") + p.x + " " + p.y; }).join(" ");
     el("path", { d: d, "marker-end": "url(#arrow)" }, g);
-    el("rect", { x: edge.label.x - 2, y: edge.label.y - 1, width: edge.label.width, height: edge.label.height, rx: 3 }, g);
+    // The label is centred on the edge's midpoint (chart.ts), on a backing box so the line under it does not cross the text.
+    const label = el("g", { class: "label" }, g);
+    el("rect", { x: edge.label.x, y: edge.label.y, width: edge.label.width, height: edge.label.height, rx: 4 }, label);
+    const cx = edge.label.x + edge.label.width / 2;
     edge.lines.forEach(function (line, i) {
-      const text = el("text", { x: edge.label.x + 2, y: edge.label.y + 12 + i * 14 }, g);
+      const text = el("text", { x: cx, y: edge.label.y + 14 + i * 16, "text-anchor": "middle" }, label);
       text.textContent = line;
     });
   }

@@ -10,6 +10,7 @@ export const INDEX_HTML = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tinyagent run viewer</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/style.css">
 </head>
 <body>
@@ -40,6 +41,7 @@ export const INDEX_HTML = String.raw`<!doctype html>
       <select id="type-filter"><option value="">all event types</option></select>
       <label><input id="show-emitted" type="checkbox" checked> agent events</label>
       <label><input id="show-inputs" type="checkbox" checked> machine inputs</label>
+      <label title="xstate.init, xstate.done.actor.…: XState's own events between the machine and its actors"><input id="show-internal" type="checkbox"> XState internals</label>
     </div>
     <ol id="timeline"></ol>
   </section>
@@ -54,11 +56,15 @@ export const INDEX_HTML = String.raw`<!doctype html>
 </html>
 `;
 
+/** The tab icon: the chart's amber active state on the header's ink. */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d2330"/><rect x="6" y="9" width="20" height="14" rx="4" fill="#fff3cd" stroke="#ffb703" stroke-width="3"/></svg>';
+
 /** The page's styles; the active state is amber. */
 export const STYLE_CSS = String.raw`:root { --bg: #f6f7f9; --panel: #fff; --ink: #1d2330; --muted: #6b7385; --line: #d9dde5; --accent: #2f6fed; --active: #ffb703; --ok: #2a9d62; --err: #d1495b; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--ink); display: grid; grid-template-rows: auto 1fr auto; height: 100vh; }
-header { display: flex; gap: 14px; align-items: center; padding: 8px 16px; background: #1d2330; color: #fff; }
+header { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; padding: 8px 16px; background: #1d2330; color: #fff; }
 header h1 { font-size: 15px; margin: 0 12px 0 0; }
 header h1 span { font-weight: 400; opacity: .7; }
 header select { max-width: 260px; }
@@ -66,12 +72,21 @@ header select { max-width: 260px; }
 .badge { border-radius: 10px; padding: 1px 8px; font-size: 11px; background: #34405a; }
 .badge.live { background: var(--ok); }
 #message { color: #ffb4b4; }
-main { display: grid; grid-template-columns: minmax(460px, 1.2fr) minmax(320px, 1fr) minmax(320px, 1fr); gap: 10px; padding: 10px; overflow: hidden; }
+main { display: grid; grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr) minmax(0, 1fr); gap: 10px; padding: 10px; overflow: hidden; min-height: 0; }
+/* Below 1280 px three columns get too narrow: chart and transcript side by side, the timeline under them, the page scrolls. */
+@media (max-width: 1279px) {
+  body { height: auto; min-height: 100vh; }
+  main { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); overflow: visible; }
+  #timeline-panel { grid-column: 1 / -1; max-height: 70vh; }
+  #transcript-panel { max-height: 90vh; }
+  footer { position: sticky; bottom: 0; }
+}
+@media (max-width: 760px) { main { grid-template-columns: minmax(0, 1fr); } }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; overflow: auto; }
 .panel h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 6px 0; }
 .state-name { text-transform: none; letter-spacing: 0; color: var(--ink); background: #fff3cd; border-radius: 4px; padding: 0 6px; }
 .empty { color: var(--muted); }
-#chart svg { width: 100%; height: auto; max-height: 60vh; }
+#chart svg { width: 100%; height: auto; max-height: 70vh; }
 .state rect.box { fill: #fff; stroke: #8a93a6; stroke-width: 1.5; }
 .state text { font-size: 15px; font-weight: 600; fill: var(--ink); }
 .state.active rect.box { fill: #fff3cd; stroke: var(--active); stroke-width: 3.5; }
@@ -80,8 +95,9 @@ main { display: grid; grid-template-columns: minmax(460px, 1.2fr) minmax(320px, 
 .state .chip.active rect { fill: var(--active); stroke: #c98a00; }
 .edge path { fill: none; stroke: #9aa3b5; stroke-width: 1.2; }
 .edge.taken path { stroke: var(--accent); stroke-width: 2.5; }
-.edge text { font-size: 12px; fill: #4a5365; }
-.edge rect { fill: var(--panel); opacity: .85; }
+.edge .label text { font-size: 13px; fill: #39414f; }
+.edge .label rect { fill: var(--panel); stroke: #e3e6ec; opacity: .95; }
+.edge.taken .label text { fill: var(--accent); font-weight: 600; }
 .tool { border: 1px solid var(--line); border-radius: 6px; padding: 5px 8px; margin-bottom: 6px; }
 .tool .name { font-weight: 600; }
 .tool .id { color: var(--muted); font-size: 11px; margin-left: 6px; }
@@ -99,7 +115,7 @@ main { display: grid; grid-template-columns: minmax(460px, 1.2fr) minmax(320px, 
 .msg.streaming { border-style: dashed; }
 .thinking { color: var(--muted); font-style: italic; }
 .toolcall { font-family: ui-monospace, monospace; font-size: 12px; background: #eef1f6; border-radius: 4px; padding: 2px 6px; display: block; margin-top: 3px; }
-.filters { display: flex; gap: 10px; align-items: center; margin-bottom: 6px; }
+.filters { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin-bottom: 6px; }
 #timeline { list-style: none; padding: 0; margin: 0; font-family: ui-monospace, monospace; font-size: 11.5px; }
 #timeline li { padding: 1px 4px; border-radius: 3px; cursor: pointer; display: grid; grid-template-columns: 3.2em 10.5em 1fr; gap: 6px; }
 #timeline li:hover { background: #eef1f6; }
@@ -109,5 +125,6 @@ main { display: grid; grid-template-columns: minmax(460px, 1.2fr) minmax(320px, 
 #timeline .detail { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 footer { display: flex; gap: 12px; align-items: center; padding: 8px 16px; background: var(--panel); border-top: 1px solid var(--line); }
 #scrub { flex: 1; }
-#step-label { min-width: 22em; font-variant-numeric: tabular-nums; }
+#step-label { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 50%; font-variant-numeric: tabular-nums; }
+#scrub { min-width: 120px; }
 `;

@@ -70,6 +70,15 @@ export class ViewerSession {
   readonly steps: ViewStep[] = [];
   private messages: AgentMessage[] = [];
   private readonly toolNames = new Map<string, { toolName: string; args: unknown }>();
+  /**
+   * The machine names a tool-call actor `tool-<turn>-<index>`, so every run
+   * reuses `tool-1-0`. The page gets `run<n>:tool-<turn>-<index>`: runs are
+   * counted at `agent_start`, and an actor belongs to the current run once it
+   * processed an event in it (its own init first).
+   */
+  private run = 0;
+  private readonly runIds = new Map<string, string>();
+  private readonly toolCalls: Record<string, ViewToolCall> = {};
 
   constructor(
     readonly id: string,
@@ -95,16 +104,24 @@ export class ViewerSession {
       batch: { calls: { name: string; arguments: unknown }[] } | null;
     };
     if (context.batch) this.nameToolCalls(context.turn, context.batch.calls);
-    const toolCalls: Record<string, ViewToolCall> = {};
-    for (const [id, state] of Object.entries(step.toolCalls)) toolCalls[id] = { ...state, ...this.toolNames.get(id) };
+    if (step.actor === "root" && step.emitted.some((event) => event.type === "agent_start")) {
+      this.run++;
+      this.runIds.clear();
+    }
+    if (step.actor !== "root" && !this.runIds.has(step.actor)) this.runIds.set(step.actor, `run${Math.max(1, this.run)}:${step.actor}`);
+    // Actors of earlier runs keep their last state under their own ids; those of this run are updated.
+    for (const [id, state] of Object.entries(step.toolCalls)) {
+      const runId = this.runIds.get(id);
+      if (runId) this.toolCalls[runId] = { ...state, ...this.toolNames.get(id) };
+    }
     const view: ViewStep = {
       i: step.index,
       t: step.t,
-      actor: step.actor,
+      actor: this.runIds.get(step.actor) ?? step.actor,
       type: step.event.type,
       detail: eventDetail(step.event),
       value: step.value,
-      toolCalls,
+      toolCalls: { ...this.toolCalls },
       usage: context.usage,
       error: context.error,
       streamMessage: context.streamMessage,
