@@ -87,6 +87,11 @@ describe("run viewer polish (1024 px, Chromium)", { timeout: 20_000 }, () => {
     const distances = (await page.evaluate(LABEL_DISTANCES)) as { edge: string; distance: number }[];
     expect(distances.length).toBeGreaterThanOrEqual(6);
     expect(distances.filter((d) => d.distance > 1)).toEqual([]);
+    // Readable: a label line (13 chart units) is drawn at least 11 CSS px tall on this screen.
+    const scale = (await page.evaluate(
+      `(() => { const svg = document.querySelector("#chart svg"); return svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; })()`,
+    )) as number;
+    expect(13 * scale).toBeGreaterThanOrEqual(11);
   });
 
   it("hides XState-internal events from the timeline by default; the toggle shows them", async () => {

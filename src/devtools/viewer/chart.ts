@@ -38,11 +38,14 @@ export type ChartLayout = { width: number; height: number; initial: string; node
 const CHAR = 7.8;
 const LINE = 16;
 
-/** The point halfway along a polyline (by length): where an edge's label sits, so it reads as that edge's. */
-export function midpointOf(points: readonly { x: number; y: number }[]): { x: number; y: number } {
+/**
+ * The point `fraction` of the way along a polyline (by length): where an edge's label sits, so it reads as
+ * that edge's. 0.4 from the source, so the labels of two edges running both ways between a pair do not meet.
+ */
+export function pointAlong(points: readonly { x: number; y: number }[], fraction = 0.4): { x: number; y: number } {
   if (points.length === 0) return { x: 0, y: 0 };
   const lengths = points.slice(1).map((p, i) => Math.hypot(p.x - points[i]!.x, p.y - points[i]!.y));
-  let left = lengths.reduce((a, b) => a + b, 0) / 2;
+  let left = lengths.reduce((a, b) => a + b, 0) * fraction;
   for (let i = 0; i < lengths.length; i++) {
     const from = points[i]!;
     const to = points[i + 1]!;
@@ -55,9 +58,9 @@ export function midpointOf(points: readonly { x: number; y: number }[]): { x: nu
   return points[points.length - 1]!;
 }
 
-/** The label box of an edge: centred on its midpoint. */
+/** The label box of an edge: centred on a point of the edge (see pointAlong). */
 function labelOn(points: readonly { x: number; y: number }[], size: { width: number; height: number }) {
-  const mid = midpointOf(points);
+  const mid = pointAlong(points);
   return { x: mid.x - size.width / 2, y: mid.y - size.height / 2, ...size };
 }
 
@@ -134,7 +137,7 @@ export async function layoutChart(machine: AnyStateMachine): Promise<ChartLayout
       "elk.edgeRouting": "POLYLINE",
       "elk.layered.spacing.nodeNodeBetweenLayers": "70",
       "elk.spacing.nodeNode": "60",
-      // Labels sit centred on their edges (the page draws them at the edge's midpoint); ELK keeps room for them.
+      // Labels sit centred on their edges (the page draws them at a point of the edge); ELK keeps room for them.
       "elk.edgeLabels.inline": "true",
       "elk.edgeLabels.placement": "CENTER",
       "elk.spacing.edgeLabel": "6",

@@ -25,7 +25,7 @@ export function drawChart(container, chart) {
     el("title", {}, g).textContent = edge.transitions.join("\n");
     const d = edge.points.map(function (p, i) { return (i ? "L " : "M ") + p.x + " " + p.y; }).join(" ");
     el("path", { d: d, "marker-end": "url(#arrow)" }, g);
-    // The label is centred on the edge's midpoint (chart.ts), on a backing box so the line under it does not cross the text.
+    // The label is centred on a point of the edge (chart.ts), on a backing box so the line under it does not cross the text.
     const label = el("g", { class: "label" }, g);
     el("rect", { x: edge.label.x, y: edge.label.y, width: edge.label.width, height: edge.label.height, rx: 4 }, label);
     const cx = edge.label.x + edge.label.width / 2;

@@ -78,6 +78,9 @@ main { display: grid; grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr) min
   body { height: auto; min-height: 100vh; }
   main { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); overflow: visible; }
   #timeline-panel { grid-column: 1 / -1; max-height: 70vh; }
+  /* The chart gets the whole width, at about its natural size, so its labels stay readable. */
+  #chart-panel { grid-column: 1 / -1; }
+  #chart svg { max-height: none; max-width: 960px; display: block; margin: 0 auto; }
   #transcript-panel { max-height: 90vh; }
   footer { position: sticky; bottom: 0; }
 }
