@@ -163,7 +163,7 @@ describe("the packed package", () => {
       (error: { stdout?: string }) => ({ stdout: `attw failed:\n${error.stdout ?? String(error)}` }),
     );
     expect(stdout).not.toMatch(/attw failed/);
-  }, 20_000);
+  }, 60_000);
 });
 
 function listTarball(): string[] {
