@@ -15,7 +15,7 @@ import {
 } from "../machines/agent.machine.js";
 import { agentMachineInput, checkedMessages, promptMessages, type PromptInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
-import { AgentError } from "./core/errors.js";
+import { AgentError, errorText } from "./core/errors.js";
 import { openSession, type OpenAgentOptions } from "./agent-session.js";
 import { agentAsTool, type AgentAsToolOptions, type AgentToolResultDetails, type AgentToolUpdateDetails } from "./agent-tool.js";
 import { assistantText, lastAssistantMessage, userMessage } from "./core/messages.js";
@@ -495,7 +495,7 @@ function refusal(event: AgentMachineEvent, method: string, context: AgentContext
 /** A signal that has already fired would abort the run before it starts: refused, so the caller sees why nothing ran. */
 function checkSignal(signal: AbortSignal | undefined, method: string): void {
   if (!signal?.aborted) return;
-  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  const reason = errorText(signal.reason);
   throw new AgentError("invalid-input", `${method}() got an AbortSignal that is already aborted (${reason}): pass a fresh signal to start a run.`);
 }
 

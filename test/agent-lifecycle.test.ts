@@ -134,3 +134,15 @@ describe("dispose()", () => {
     again.dispose();
   });
 });
+
+describe("signal reasons", () => {
+  it("an already-aborted signal whose reason has no prototype is still refused with an AgentError", async () => {
+    const { agent } = make([{ text: "hi" }]);
+    const controller = new AbortController();
+    controller.abort(Object.create(null));
+    const error = await agent.prompt("hello", { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).code).toBe("invalid-input");
+    agent.dispose();
+  });
+});
