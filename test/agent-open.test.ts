@@ -305,7 +305,8 @@ describe("Agent.open checkpoints", () => {
     const agent = await Agent.open("wait", { store, ...world(ran).options });
     expect(agent.actor.getSnapshot().hasTag("awaitingApproval")).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 0)); // the hand-over
-    expect(timers()).toBe(before);
+    // At most as many as before: timers of other files sharing this worker may end meanwhile, none may be added.
+    expect(timers()).toBeLessThanOrEqual(before);
     agent.approve("call_1");
     await agent.waitForIdle();
     expect(ran).toEqual(["guarded:call_1"]);
