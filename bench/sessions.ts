@@ -11,14 +11,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
-import { Agent, createFileStore, defineTool, openAICompatibleModel, type SessionStore } from "../src/index.js";
+import { Agent, createFileStore, openAICompatibleModel, type SessionStore } from "../src/index.js";
 import { createPostgresStore } from "../src/postgres/index.js";
 import { startPostgres } from "../test/helpers/postgres.js";
 import { median } from "./measure.js";
 import { startBenchServer } from "./server.js";
 import { checkTranscript, MODEL_ID, PROMPT, SYSTEM_PROMPT } from "./systems/system.js";
-import { BENCH_TOOL, sessionWorkload } from "./workloads.js";
+import { writeTool } from "./systems/tinyagent-agent.js";
+import { sessionWorkload } from "./workloads.js";
 
 /** Which store a run checkpoints into ("none": a plain Agent, the baseline). */
 export type SessionStoreKind = "none" | "file" | "postgres";
@@ -47,15 +47,6 @@ export type SessionBenchOptions = {
   toolCalls?: number;
   stores?: readonly SessionStoreKind[];
 };
-
-const writeTool = defineTool({
-  name: BENCH_TOOL.name,
-  description: BENCH_TOOL.description,
-  parameters: z.object({ path: z.string(), content: z.string() }),
-  async execute() {
-    return { content: [{ type: "text", text: BENCH_TOOL.resultText }] };
-  },
-});
 
 /** A store that counts its writes. */
 function counted(store: SessionStore): SessionStore & { writes: number } {

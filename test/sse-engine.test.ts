@@ -64,7 +64,7 @@ describe("the SSE engine's bounds", () => {
     const ended = new Promise<void>((resolve) => streamOpenAICompatible(model, userContext()).subscribe({ next: (e) => events.push(e), complete: resolve }));
     await finished;
     // Let the client read the chunk, then move the clock past the grace period.
-    while (!events.some((e) => e.type === "text_delta")) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => events.some((e) => e.type === "text_delta"));
     vi.advanceTimersByTime(FINISH_GRACE_MS);
     await ended;
     expect(finalOf(events)).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: "done" }] });

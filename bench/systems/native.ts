@@ -5,7 +5,7 @@
  * bench server's body in that provider's wire dialect.
  */
 import { createParser } from "eventsource-parser";
-import { lastValueFrom, tap, type Observable } from "rxjs";
+import type { Observable } from "rxjs";
 import {
   anthropicModel,
   googleModel,
@@ -13,14 +13,14 @@ import {
   streamAnthropic,
   streamGoogle,
   streamOpenAIResponses,
-  type AssistantMessage,
   type AssistantMessageEvent,
   type Context,
   type Model,
 } from "../../src/index.js";
 import { floorChunk, type Dialect } from "../dialects.js";
 import type { Workload } from "../workloads.js";
-import { type BenchSystem, checkAssistant, conversationFor, expectSame, PROMPT, SYSTEM_PROMPT, TOOL_PARAMETERS } from "./system.js";
+import { streamSystem } from "./tinyagent-stream.js";
+import { type BenchSystem, expectSame, PROMPT } from "./system.js";
 
 type Native = Exclude<Dialect, "openai">;
 
@@ -93,32 +93,5 @@ export function nativeFloor(dialect: Native): BenchSystem {
 /** tinyagent's native stream of `dialect`, one subscriber appending every text delta. */
 export function nativeStream(dialect: Native): BenchSystem {
   const provider = PROVIDERS[dialect];
-  return {
-    id: `${dialect}-stream`,
-    label: `tinyagent ${provider.label}`,
-    concurrent: false,
-    async run(baseUrl: string, workload: Workload) {
-      const model = provider.model(baseUrl);
-      for (const [t, turn] of workload.turns.entries()) {
-        const context: Context = {
-          systemPrompt: SYSTEM_PROMPT,
-          messages: conversationFor(workload, t),
-          tools: [{ name: "write", description: "Writes text to a file.", parameters: TOOL_PARAMETERS }],
-        };
-        let text = "";
-        let message: AssistantMessage | undefined;
-        await lastValueFrom(
-          provider.stream(model, context, { apiKey: "bench" }).pipe(
-            tap((event) => {
-              if (event.type === "text_delta") text += event.delta;
-              else if (event.type === "done") message = event.message;
-              else if (event.type === "error") throw new Error(`${provider.label} failed: ${event.error.errorMessage}`);
-            }),
-          ),
-        );
-        checkAssistant(message, turn.expect, `turn ${t}`);
-        expectSame(`turn ${t} streamed text`, text, turn.expect.text);
-      }
-    },
-  };
+  return streamSystem(`${dialect}-stream`, `tinyagent ${provider.label}`, provider.model, (model, context) => provider.stream(model, context, { apiKey: "bench" }));
 }

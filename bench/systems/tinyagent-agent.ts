@@ -11,7 +11,8 @@ import { Agent, defineTool, openAICompatibleModel, type AgentEvent, type AgentMe
 import { BENCH_TOOL, historyMessages, type Workload } from "../workloads.js";
 import { type BenchSystem, checkTranscript, expectedText, expectSame, MODEL_ID, PROMPT, SYSTEM_PROMPT } from "./system.js";
 
-const writeTool = defineTool({
+/** The bench tool as an AgentTool: answers at once with the workload's result text. */
+export const writeTool = defineTool({
   name: BENCH_TOOL.name,
   description: BENCH_TOOL.description,
   parameters: z.object({ path: z.string(), content: z.string() }),

@@ -10,7 +10,7 @@ export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
 }
 
-/** Lets the event loop turn until `check()` holds (sockets are read between turns). */
+/** Lets the event loop turn until `check()` holds (sockets are read between turns). Not transcript.ts's `until`: that one polls with setTimeout, which this clock fakes. */
 export async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setImmediate(resolve));
 }
