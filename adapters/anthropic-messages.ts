@@ -57,7 +57,9 @@ function assistantBlocks(message: AssistantMessage, model: Model): WireBlock[] {
     else if (block.type === "toolCall") {
       blocks.push({ type: "tool_use", id: anthropicToolId(block.id), name: block.name, input: block.arguments });
     } else if (own && block.signature) {
-      blocks.push(block.redacted ? { type: "redacted_thinking", data: block.signature } : { type: "thinking", thinking: block.thinking, signature: block.signature });
+      blocks.push(
+        block.redacted ? { type: "redacted_thinking", data: block.signature } : { type: "thinking", thinking: block.thinking, signature: block.signature },
+      );
     } else if (!block.redacted) {
       // Unsigned or foreign reasoning cannot go back as thinking: the model reads it as its own earlier text.
       blocks.push(...textBlocks(block.thinking));
@@ -83,4 +85,3 @@ function contentBlock(c: TextContent | ImageContent): WireBlock[] {
 function textBlocks(text: string): WireBlock[] {
   return text.trim() === "" ? [] : [{ type: "text", text }];
 }
-

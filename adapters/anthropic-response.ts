@@ -154,7 +154,9 @@ export function anthropicDecoder(builder: AssistantMessageBuilder, cost: ModelCo
     end() {
       builder.setUsage(pricedUsage(usage, cost));
       if (!stopped && stopReason === undefined) {
-        throw new StreamFailure(`The stream from ${url} ended before the model finished (no message_stop)${builder.hasContent ? "; the partial answer is kept" : ""}.`);
+        throw new StreamFailure(
+          `The stream from ${url} ended before the model finished (no message_stop)${builder.hasContent ? "; the partial answer is kept" : ""}.`,
+        );
       }
       finish(builder, stopReason);
     },

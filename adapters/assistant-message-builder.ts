@@ -5,15 +5,7 @@
  * event; the message is mutated in place, never copied.
  */
 import { parse as parsePartialJson } from "partial-json";
-import type {
-  AssistantMessage,
-  AssistantMessageEvent,
-  StopReason,
-  TextContent,
-  ThinkingContent,
-  ToolCall,
-  Usage,
-} from "../src/core/types.js";
+import type { AssistantMessage, AssistantMessageEvent, StopReason, TextContent, ThinkingContent, ToolCall, Usage } from "../src/core/types.js";
 import { zeroUsage } from "../src/core/messages.js";
 
 /** Zeroed usage: the core's one helper, under the name the adapters use. */
@@ -182,8 +174,7 @@ export class AssistantMessageBuilder {
     this.start();
     if (this.openBlock?.kind === kind) return this.openBlock;
     this.closeOpenBlock();
-    const block: TextContent | ThinkingContent =
-      kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "" };
+    const block: TextContent | ThinkingContent = kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "" };
     const contentIndex = this.message.content.push(block) - 1;
     this.openBlock = { kind, contentIndex, block };
     this.emit({ type: kind === "text" ? "text_start" : "thinking_start", contentIndex, partial: this.message });

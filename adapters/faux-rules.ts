@@ -78,7 +78,10 @@ function answerFromResults(messages: Message[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
     if (message.role !== "toolResult") break;
-    const text = message.content.map((block) => (block.type === "text" ? block.text : "[image]")).join(" ").trim();
+    const text = message.content
+      .map((block) => (block.type === "text" ? block.text : "[image]"))
+      .join(" ")
+      .trim();
     if (message.isError) sentences.unshift(`The ${message.toolName} tool failed: ${text}`);
     else if (/^-?\d+(\.\d+)?$/.test(text) && TOOL_PATTERNS.sum.test(message.toolName)) sentences.unshift(`The sum is ${text}.`);
     else if (/^-?\d+(\.\d+)?$/.test(text) && TOOL_PATTERNS.multiply.test(message.toolName)) sentences.unshift(`The product is ${text}.`);
@@ -93,7 +96,10 @@ function lastUserText(messages: Message[]): string {
     const message = messages[i]!;
     if (message.role !== "user") continue;
     if (typeof message.content === "string") return message.content.trim();
-    return message.content.map((block) => (block.type === "text" ? block.text : "")).join(" ").trim();
+    return message.content
+      .map((block) => (block.type === "text" ? block.text : ""))
+      .join(" ")
+      .trim();
   }
   return "";
 }
@@ -103,7 +109,5 @@ function compute(ask: Extract<Ask, { numbers: number[] }>): number {
 }
 
 function describe(asks: Ask[]): string {
-  return asks
-    .map((ask) => (ask.kind === "time" ? "the time" : `the ${ask.kind === "sum" ? "sum" : "product"} of ${ask.numbers.join(", ")}`))
-    .join(" and ");
+  return asks.map((ask) => (ask.kind === "time" ? "the time" : `the ${ask.kind === "sum" ? "sum" : "product"} of ${ask.numbers.join(", ")}`)).join(" and ");
 }

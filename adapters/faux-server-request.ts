@@ -101,9 +101,7 @@ function userContent(content: unknown): string | (TextContent | ImageContent)[] 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content
-    .map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : ""))
-    .join("");
+  return content.map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : "")).join("");
 }
 
 function toolSpecs(tools: unknown): ToolSpec[] {

@@ -144,10 +144,15 @@ export async function startFauxServer(options: FauxServerOptions = {}): Promise<
       onGone();
     });
     const id = `chatcmpl-faux-${requests.length}`;
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      ({ id, object: "chat.completion.chunk", created: 0, model: modelId, choices, ...extra });
-    const delta = (d: Record<string, unknown>, finishReason: string | null = null) =>
-      chunk([{ index: 0, delta: d, finish_reason: finishReason }]);
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+      id,
+      object: "chat.completion.chunk",
+      created: 0,
+      model: modelId,
+      choices,
+      ...extra,
+    });
+    const delta = (d: Record<string, unknown>, finishReason: string | null = null) => chunk([{ index: 0, delta: d, finish_reason: finishReason }]);
 
     /** Writes one SSE event; waits for 'drain' when the socket buffer is full. False once the client is gone. */
     const write = async (data: unknown): Promise<boolean> => {

@@ -70,10 +70,17 @@ export function createFauxProvider(script: FauxScript, options: FauxProviderOpti
   const calls: FauxCall[] = [];
   let toolCallCount = 0;
   const streamFn: StreamFn = (model, context, streamOptions) =>
-    fauxObservable(model, context, streamOptions, options, () => {
-      calls.push({ model, context: snapshotContext(context), options: streamOptions });
-      return cursor.next(context);
-    }, () => `call_${++toolCallCount}`);
+    fauxObservable(
+      model,
+      context,
+      streamOptions,
+      options,
+      () => {
+        calls.push({ model, context: snapshotContext(context), options: streamOptions });
+        return cursor.next(context);
+      },
+      () => `call_${++toolCallCount}`,
+    );
   return {
     streamFn,
     model: fauxModel(options.model),
@@ -92,7 +99,14 @@ export function createFauxProvider(script: FauxScript, options: FauxProviderOpti
 export const fauxStream: StreamFn = (model, context, options) => {
   // Ids count the tool calls already in the transcript, so they are unique and repeatable.
   let n = countToolCalls(context);
-  return fauxObservable(model, context, options, {}, () => fauxRulesResponse(context), () => `call_${++n}`);
+  return fauxObservable(
+    model,
+    context,
+    options,
+    {},
+    () => fauxRulesResponse(context),
+    () => `call_${++n}`,
+  );
 };
 
 /** Streams one reply chosen at subscription time. `respond` may throw: that ends the stream in an error. */
@@ -106,9 +120,7 @@ function fauxObservable(
 ): Observable<AssistantMessageEvent> {
   return new Observable<AssistantMessageEvent>((subscriber) => {
     const signal = options?.signal;
-    const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (event) =>
-      subscriber.next(event),
-    );
+    const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (event) => subscriber.next(event));
     let timer: ReturnType<typeof setTimeout> | undefined;
     let closed = false;
     const end = (): void => {

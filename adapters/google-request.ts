@@ -67,7 +67,9 @@ export function buildGoogleRequest(model: Model, context: Context, options: Stre
     const schema = withoutMetaKeys(options.output.schema);
     if (hasTools && !isGemini3(model)) {
       // Gemini 2.x rejects function calling with a JSON response type: the schema becomes an instruction.
-      system.push({ text: `When you give your final answer, reply with only a JSON value (no prose, no code fence) matching this JSON Schema:\n${JSON.stringify(schema)}` });
+      system.push({
+        text: `When you give your final answer, reply with only a JSON value (no prose, no code fence) matching this JSON Schema:\n${JSON.stringify(schema)}`,
+      });
     } else {
       generationConfig.responseMimeType = "application/json";
       generationConfig.responseJsonSchema = schema;
@@ -145,7 +147,8 @@ export function toGeminiContents(model: Model, context: Context): GeminiContent[
     }
     flush();
     if (message.role === "user") {
-      const parts = typeof message.content === "string" ? [{ text: message.content }] : message.content.map((c) => (c.type === "text" ? { text: c.text } : inlineData(c)));
+      const parts =
+        typeof message.content === "string" ? [{ text: message.content }] : message.content.map((c) => (c.type === "text" ? { text: c.text } : inlineData(c)));
       const kept = parts.filter((p) => p.text !== "");
       if (kept.length > 0) out.push({ role: "user", parts: kept });
     } else {

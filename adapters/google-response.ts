@@ -66,7 +66,9 @@ export function geminiDecoder(builder: AssistantMessageBuilder, cost: ModelCost 
     const block = chunk.promptFeedback?.blockReason;
     if (block) {
       const said = chunk.promptFeedback?.blockReasonMessage;
-      throw new StreamFailure(`Gemini blocked the prompt (blockReason ${block})${said ? `: ${said}` : ""}. Rephrase the request or adjust the safety settings (extraBody.safetySettings).`);
+      throw new StreamFailure(
+        `Gemini blocked the prompt (blockReason ${block})${said ? `: ${said}` : ""}. Rephrase the request or adjust the safety settings (extraBody.safetySettings).`,
+      );
     }
     const candidate = chunk.candidates?.[0];
     if (!candidate) return;
@@ -106,14 +108,17 @@ export function geminiDecoder(builder: AssistantMessageBuilder, cost: ModelCost 
     // `streamGenerateContent` without `alt=sse` answers with a JSON array of chunks.
     json: (body) => {
       for (const chunk of Array.isArray(body) ? body : [body]) {
-        if (typeof chunk !== "object" || chunk === null) throw new StreamFailure(`The JSON response from ${url} is not a Gemini response: ${quote(JSON.stringify(body))}`);
+        if (typeof chunk !== "object" || chunk === null)
+          throw new StreamFailure(`The JSON response from ${url} is not a Gemini response: ${quote(JSON.stringify(body))}`);
         apply(chunk as GeminiChunk);
       }
     },
     end: () => {
       if (usage) builder.setUsage(geminiUsage(usage, cost));
       if (finishReason === undefined) {
-        throw new StreamFailure(`The stream from ${url} ended before the model finished (no finishReason)${builder.hasContent ? "; the partial answer is kept" : ""}.`);
+        throw new StreamFailure(
+          `The stream from ${url} ended before the model finished (no finishReason)${builder.hasContent ? "; the partial answer is kept" : ""}.`,
+        );
       }
       if (finishReason === "MAX_TOKENS") return builder.finish("length");
       if (finishReason === "STOP" || finishReason === "FINISH_REASON_UNSPECIFIED") {

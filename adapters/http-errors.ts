@@ -29,10 +29,7 @@ export class StreamFailure extends Error {
 }
 
 /** Where the API key of a request came from, for the 401/403 hint. */
-export type ApiKeySource =
-  | { kind: "option" }
-  | { kind: "env"; envVar: string }
-  | { kind: "none"; envVar: string | undefined; provider: string };
+export type ApiKeySource = { kind: "option" } | { kind: "env"; envVar: string } | { kind: "none"; envVar: string | undefined; provider: string };
 
 /**
  * What an HTTP error message needs to know about the request. `bodyRetryAfterMs`
@@ -49,9 +46,7 @@ export function httpFailure(status: number, headers: Headers, bodyText: string, 
     return new StreamFailure(`${what} (HTTP ${status}) at ${req.url}${said}. ${keyHint(req.keySource)}`);
   }
   if (status === 404) {
-    return new StreamFailure(
-      `Not found (HTTP 404) at ${req.url}${said}. Check the model id "${req.modelId}" and the base URL.`,
-    );
+    return new StreamFailure(`Not found (HTTP 404) at ${req.url}${said}. Check the model id "${req.modelId}" and the base URL.`);
   }
   if (RETRYABLE_STATUSES.has(status)) {
     const what = status === 429 ? "Rate limited" : status === 529 ? "Provider overloaded" : "Provider error";

@@ -21,11 +21,7 @@ export type { AssistantMessageStreamHandle, CollectedStream } from "./stream-han
  * streamOpenAICompatible(model, { messages: [{ role: "user", content: "Hi", timestamp: Date.now() }] })
  *   .subscribe((event) => { if (event.type === "text_delta") process.stdout.write(event.delta); });
  */
-export function streamOpenAICompatible(
-  model: Model,
-  context: Context,
-  options?: OpenAICompatibleOptions,
-): Observable<AssistantMessageEvent> {
+export function streamOpenAICompatible(model: Model, context: Context, options?: OpenAICompatibleOptions): Observable<AssistantMessageEvent> {
   return streamChatCompletions(model, context, options, model.provider === "openrouter" ? openRouterExtras(model, options) : {});
 }
 
@@ -50,11 +46,7 @@ export function openAICompatibleModel(init: OpenAICompatibleModelInit): Model {
  * @example
  * const { finalMessage } = await collectOpenAICompletions(model, { messages });
  */
-export function collectOpenAICompletions(
-  model: Model,
-  context: Context,
-  options?: OpenAICompatibleOptions,
-): Promise<CollectedStream> {
+export function collectOpenAICompletions(model: Model, context: Context, options?: OpenAICompatibleOptions): Promise<CollectedStream> {
   return collectStream(streamOpenAICompatible(model, context, options));
 }
 
@@ -66,11 +58,7 @@ export function collectOpenAICompletions(
  * for await (const event of handle) if (event.type === "text_delta") process.stdout.write(event.delta);
  * const message = await handle.result();
  */
-export function openAICompletionsStream(
-  model: Model,
-  context: Context,
-  options: OpenAICompatibleOptions = {},
-): AssistantMessageStreamHandle {
+export function openAICompletionsStream(model: Model, context: Context, options: OpenAICompatibleOptions = {}): AssistantMessageStreamHandle {
   // Either the caller's signal or the handle's abort() cancels the call.
   return streamHandle((signal) => streamOpenAICompatible(model, context, { ...options, signal: anySignal(signal, options.signal) }));
 }

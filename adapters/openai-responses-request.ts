@@ -144,10 +144,21 @@ function assistantItems(message: AssistantMessage, model: Model, ids: CallIdMapp
     } else if (block.type === "text") {
       if (block.text === "") return;
       if (withIds && block.signature) {
-        items.push({ type: "message", id: block.signature, role: "assistant", status: "completed", content: [{ type: "output_text", text: block.text, annotations: [] }] });
+        items.push({
+          type: "message",
+          id: block.signature,
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: block.text, annotations: [] }],
+        });
       } else items.push({ role: "assistant", content: block.text });
     } else {
-      const call: ResponsesInputItem = { type: "function_call", call_id: ids.call(block.id), name: block.name, arguments: block.invalidArguments?.raw ?? JSON.stringify(block.arguments) };
+      const call: ResponsesInputItem = {
+        type: "function_call",
+        call_id: ids.call(block.id),
+        name: block.name,
+        arguments: block.invalidArguments?.raw ?? JSON.stringify(block.arguments),
+      };
       if (withIds && block.signature) call.id = block.signature;
       items.push(call);
     }

@@ -8,7 +8,14 @@ import type { Observable } from "rxjs";
 import type { AssistantMessageEvent, Context, Model } from "../src/core/types.js";
 import type { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { StreamFailure } from "./http-errors.js";
-import { applyResponsesBody, applyResponsesEvent, finishResponse, type ResponsesBody, type ResponsesEvent, type ResponsesState } from "./openai-responses-events.js";
+import {
+  applyResponsesBody,
+  applyResponsesEvent,
+  finishResponse,
+  type ResponsesBody,
+  type ResponsesEvent,
+  type ResponsesState,
+} from "./openai-responses-events.js";
 import { buildResponsesRequest, OPENAI_RESPONSES_API } from "./openai-responses-request.js";
 import { type HttpStreamOptions, type SseDecoder, streamSse } from "./sse-engine.js";
 

@@ -44,10 +44,6 @@ export function openRouterExtras(model: Model, options: StreamOptions = {}): Req
  * @example
  * const events = await firstValueFrom(streamOpenRouter(openRouterModel("openai/gpt-4o-mini"), { messages }).pipe(toArray()));
  */
-export function streamOpenRouter(
-  model: Model,
-  context: Context,
-  options?: OpenAICompatibleOptions,
-): Observable<AssistantMessageEvent> {
+export function streamOpenRouter(model: Model, context: Context, options?: OpenAICompatibleOptions): Observable<AssistantMessageEvent> {
   return streamChatCompletions(model, context, options, openRouterExtras(model, options));
 }

@@ -81,11 +81,13 @@ export const streamProxy: StreamFn = (model: Model, context: Context, options: S
       }, options.idleTimeoutMs);
     };
 
-    void run(model, context, options, controller.signal, builder, touch).catch((error: unknown) => {
-      if (options.signal?.aborted) builder.fail("aborted", "Request aborted.");
-      else if (idleTimedOut) builder.fail("error", `Proxy sent nothing for ${options.idleTimeoutMs} ms.`);
-      else builder.fail("error", `Proxy request failed: ${describe(error)}`);
-    }).finally(() => clearTimeout(idleTimer));
+    void run(model, context, options, controller.signal, builder, touch)
+      .catch((error: unknown) => {
+        if (options.signal?.aborted) builder.fail("aborted", "Request aborted.");
+        else if (idleTimedOut) builder.fail("error", `Proxy sent nothing for ${options.idleTimeoutMs} ms.`);
+        else builder.fail("error", `Proxy request failed: ${describe(error)}`);
+      })
+      .finally(() => clearTimeout(idleTimer));
 
     return () => {
       tornDown = true;
@@ -117,7 +119,10 @@ async function run(
   const response = await fetch(streamUrl(model.baseUrl), { method: "POST", headers, body, signal, redirect: "manual" });
   if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
     const where = response.headers.get("location");
-    builder.fail("error", `Proxy error: the proxy answered with a redirect${response.status ? ` (HTTP ${response.status})` : ""}${where ? ` to ${where}` : ""}; redirects are not followed: set proxyUrl to the address that answers.`);
+    builder.fail(
+      "error",
+      `Proxy error: the proxy answered with a redirect${response.status ? ` (HTTP ${response.status})` : ""}${where ? ` to ${where}` : ""}; redirects are not followed: set proxyUrl to the address that answers.`,
+    );
     void response.body?.cancel().catch(() => {});
     return;
   }

@@ -38,7 +38,9 @@ type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 /** `counted` is the exact count, or undefined where counting stopped at the limit. */
 const tooMany = (what: string, counted: number | undefined, limit: number, option: string) =>
-  new HttpRejection(413, `The request has ${counted ?? `more than ${limit}`} ${what}; this proxy accepts at most ${limit} (limits.${option}).`, { limit: option });
+  new HttpRejection(413, `The request has ${counted ?? `more than ${limit}`} ${what}; this proxy accepts at most ${limit} (limits.${option}).`, {
+    limit: option,
+  });
 
 /** Throws an {@link HttpRejection} (400 for depth, 413 for counts) when `body` passes a bound. */
 export function checkRequestLimits(body: unknown, limits: Required<ProxyRequestLimits>): void {

@@ -35,7 +35,14 @@ export class ProxyRedactor {
   constructor(secrets: readonly (string | undefined)[], upstreamUrls: readonly string[] = []) {
     // Longest first, so a secret containing another is replaced whole.
     this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
-    this.hosts = [...new Set(upstreamUrls.filter((u) => URL.canParse(u)).map((u) => new URL(u).hostname).filter((h) => h.length > 0))];
+    this.hosts = [
+      ...new Set(
+        upstreamUrls
+          .filter((u) => URL.canParse(u))
+          .map((u) => new URL(u).hostname)
+          .filter((h) => h.length > 0),
+      ),
+    ];
   }
 
   /** A whole text (a frame, an id): secrets replaced, and a secret's first characters where the text was cut ("…" or its end). */

@@ -76,7 +76,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   function takeSlot(client: string, res: ServerResponse): void {
     const mine = inFlightPerClient.get(client) ?? 0;
     if (mine >= maxStreamsPerClient) {
-      throw new HttpRejection(429, `Too many streams at once for this client: ${mine} in flight, the limit is ${maxStreamsPerClient} (maxStreamsPerClient). Wait for one to end.`);
+      throw new HttpRejection(
+        429,
+        `Too many streams at once for this client: ${mine} in flight, the limit is ${maxStreamsPerClient} (maxStreamsPerClient). Wait for one to end.`,
+      );
     }
     if (inFlight >= maxStreams) {
       throw new HttpRejection(503, `The proxy is at its limit of ${maxStreams} streams at once (maxStreams); retry shortly.`);
@@ -94,7 +97,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   async function stream(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     checkJsonMediaType(req.headers["content-type"]);
     const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
-    const { request, model } = await parseProxyRequest(body.toString("utf8"), { limits, models: options.models, customUpstream: options.upstream !== undefined });
+    const { request, model } = await parseProxyRequest(body.toString("utf8"), {
+      limits,
+      models: options.models,
+      customUpstream: options.upstream !== undefined,
+    });
     const apiKey = typeof options.apiKey === "function" ? await options.apiKey(model) : options.apiKey;
     // The upstream may fall back to the env keys, so they are redacted too; so is where the upstream is.
     const redaction = new ProxyRedactor([apiKey, ...secretHeaderValues(model.headers), ...environmentKeys()], [model.baseUrl]);
@@ -105,8 +112,15 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
 
     let resolveFinished!: () => void;
     const piped = pipeUpstream({
-      target: res, upstream, model, request, apiKey, redaction,
-      maxBufferedBytes, upstreamIdleTimeoutMs, upstreamTimeoutMs,
+      target: res,
+      upstream,
+      model,
+      request,
+      apiKey,
+      redaction,
+      maxBufferedBytes,
+      upstreamIdleTimeoutMs,
+      upstreamTimeoutMs,
     });
     const entry: ActiveStream = { shutdown: piped.shutdown, finished: new Promise<void>((r) => (resolveFinished = r)) };
     active.add(entry);

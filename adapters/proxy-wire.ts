@@ -27,13 +27,22 @@ import type {
 // ─────────────────────────── request: pieces ───────────────────────────
 
 const num = z.number().nullish();
-const timestamp = z.number().nullish().transform((t) => t ?? 0);
+const timestamp = z
+  .number()
+  .nullish()
+  .transform((t) => t ?? 0);
 
 const textBlock = z.object({ type: z.literal("text"), text: z.string() }).transform((b): TextContent => ({ type: "text", text: b.text }));
 
 // Ours and pi's carry base64 `data`; TinyAgent's carry a `url`, usable only as a data: URL.
 const imageBlock = z
-  .object({ type: z.literal("image"), data: z.string().optional(), mimeType: z.string().optional(), mime_type: z.string().nullish(), url: z.string().optional() })
+  .object({
+    type: z.literal("image"),
+    data: z.string().optional(),
+    mimeType: z.string().optional(),
+    mime_type: z.string().nullish(),
+    url: z.string().optional(),
+  })
   .transform((b, ctx): ImageContent => {
     if (b.data !== undefined) return { type: "image", data: b.data, mimeType: b.mimeType ?? b.mime_type ?? "image/png" };
     const match = /^data:([^;,]+);base64,(.*)$/s.exec(b.url ?? "");
@@ -71,8 +80,14 @@ const toolResultContent = z
 
 const usage = z
   .object({
-    input: num, output: num, cacheRead: num, cache_read: num, cacheWrite: num, cache_write: num,
-    totalTokens: num, total_tokens: num,
+    input: num,
+    output: num,
+    cacheRead: num,
+    cache_read: num,
+    cacheWrite: num,
+    cache_write: num,
+    totalTokens: num,
+    total_tokens: num,
     cost: z.object({ input: num, output: num, cacheRead: num, cacheWrite: num, total: num }).partial().nullish(),
   })
   .partial()
@@ -91,7 +106,14 @@ const usage = z
 
 // TinyAgent also uses "complete", "tool_calls" and "tool_use".
 const stopReasons: Record<string, StopReason> = {
-  stop: "stop", complete: "stop", length: "length", toolUse: "toolUse", tool_use: "toolUse", tool_calls: "toolUse", error: "error", aborted: "aborted",
+  stop: "stop",
+  complete: "stop",
+  length: "length",
+  toolUse: "toolUse",
+  tool_use: "toolUse",
+  tool_calls: "toolUse",
+  error: "error",
+  aborted: "aborted",
 };
 const stopReason = z.enum(Object.keys(stopReasons) as [string, ...string[]]).nullish();
 
@@ -104,16 +126,23 @@ const assistantMessage = z
     role: z.literal("assistant"),
     // TinyAgent may leave `null` holes where a block never started.
     content: z.array(z.discriminatedUnion("type", [textBlock, thinkingBlock, toolCallBlock]).nullable()),
-    api: z.string().nullish(), provider: z.string().nullish(), model: z.string().nullish(),
-    usage, stopReason, stop_reason: stopReason,
-    errorMessage: z.string().nullish(), error_message: z.string().nullish(),
+    api: z.string().nullish(),
+    provider: z.string().nullish(),
+    model: z.string().nullish(),
+    usage,
+    stopReason,
+    stop_reason: stopReason,
+    errorMessage: z.string().nullish(),
+    error_message: z.string().nullish(),
     timestamp,
   })
   .transform((m): AssistantMessage => {
     const message: AssistantMessage = {
       role: "assistant",
       content: m.content.filter((b) => b !== null),
-      api: m.api ?? "", provider: m.provider ?? "", model: m.model ?? "",
+      api: m.api ?? "",
+      provider: m.provider ?? "",
+      model: m.model ?? "",
       usage: m.usage,
       stopReason: stopReasons[m.stopReason ?? m.stop_reason ?? "stop"] ?? "stop",
       timestamp: m.timestamp,
@@ -126,11 +155,14 @@ const assistantMessage = z
 const toolResultMessage = z
   .object({
     role: z.enum(["toolResult", "tool_result"]),
-    toolCallId: z.string().optional(), tool_call_id: z.string().optional(),
-    toolName: z.string().nullish(), tool_name: z.string().nullish(),
+    toolCallId: z.string().optional(),
+    tool_call_id: z.string().optional(),
+    toolName: z.string().nullish(),
+    tool_name: z.string().nullish(),
     content: toolResultContent,
     details: z.unknown().optional(),
-    isError: z.boolean().nullish(), is_error: z.boolean().nullish(),
+    isError: z.boolean().nullish(),
+    is_error: z.boolean().nullish(),
     timestamp,
   })
   .transform((m, ctx): Message => {
@@ -140,8 +172,12 @@ const toolResultMessage = z
       return z.NEVER;
     }
     const message: Message = {
-      role: "toolResult", toolCallId, toolName: m.toolName ?? m.tool_name ?? "", content: m.content,
-      isError: m.isError ?? m.is_error ?? false, timestamp: m.timestamp,
+      role: "toolResult",
+      toolCallId,
+      toolName: m.toolName ?? m.tool_name ?? "",
+      content: m.content,
+      isError: m.isError ?? m.is_error ?? false,
+      timestamp: m.timestamp,
     };
     if (m.details !== undefined) message.details = m.details;
     return message;
@@ -149,8 +185,14 @@ const toolResultMessage = z
 
 const toolSpec = z.object({
   name: z.string().min(1),
-  description: z.string().nullish().transform((d) => d ?? ""),
-  parameters: z.record(z.string(), z.unknown()).nullish().transform((p) => p ?? { type: "object", properties: {} }),
+  description: z
+    .string()
+    .nullish()
+    .transform((d) => d ?? ""),
+  parameters: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((p) => p ?? { type: "object", properties: {} }),
 });
 
 /** A `role: "system"` transcript entry (pi-agent-core ≥ 0.87), before it is replayed into the context. */
@@ -167,17 +209,21 @@ const systemMessage = z
     role: z.literal("system"),
     content: z.union([z.string(), z.array(textBlock)]).nullish(),
     sections: z.record(z.string(), z.string().nullable()).nullish(),
-    toolsAdded: z.array(toolSpec).nullish(), tools_added: z.array(toolSpec).nullish(),
-    toolsRemoved: z.array(z.object({ name: z.string() })).nullish(), tools_removed: z.array(z.object({ name: z.string() })).nullish(),
+    toolsAdded: z.array(toolSpec).nullish(),
+    tools_added: z.array(toolSpec).nullish(),
+    toolsRemoved: z.array(z.object({ name: z.string() })).nullish(),
+    tools_removed: z.array(z.object({ name: z.string() })).nullish(),
     timestamp,
   })
-  .transform((m): SystemUpdate => ({
-    role: "system",
-    content: typeof m.content === "string" ? m.content : (m.content ?? []).map((b) => b.text).join("\n"),
-    sections: m.sections ?? {},
-    toolsAdded: m.toolsAdded ?? m.tools_added ?? [],
-    toolsRemoved: (m.toolsRemoved ?? m.tools_removed ?? []).map((t) => t.name),
-  }));
+  .transform(
+    (m): SystemUpdate => ({
+      role: "system",
+      content: typeof m.content === "string" ? m.content : (m.content ?? []).map((b) => b.text).join("\n"),
+      sections: m.sections ?? {},
+      toolsAdded: m.toolsAdded ?? m.tools_added ?? [],
+      toolsRemoved: (m.toolsRemoved ?? m.tools_removed ?? []).map((t) => t.name),
+    }),
+  );
 
 /**
  * Replays the system prompt, the tools and every system message in order:
@@ -226,15 +272,18 @@ export const proxyRequestSchema = z
   .object({
     model: z.object({ id: z.string().min(1), provider: z.string().nullish(), api: z.string().nullish(), name: z.string().nullish() }),
     context: z.object({
-      systemPrompt: z.string().nullish(), system_prompt: z.string().nullish(),
+      systemPrompt: z.string().nullish(),
+      system_prompt: z.string().nullish(),
       messages: z.array(z.discriminatedUnion("role", [systemMessage, userMessage, assistantMessage, toolResultMessage])),
       tools: z.array(toolSpec).nullish(),
     }),
     options: z
       .object({
         temperature: z.number().nullish(),
-        maxTokens: z.number().int().positive().nullish(), max_tokens: z.number().int().positive().nullish(),
-        sessionId: z.string().nullish(), session_id: z.string().nullish(),
+        maxTokens: z.number().int().positive().nullish(),
+        max_tokens: z.number().int().positive().nullish(),
+        sessionId: z.string().nullish(),
+        session_id: z.string().nullish(),
       })
       .nullish(),
   })
@@ -245,7 +294,13 @@ export const proxyRequestSchema = z
     if (m.api != null) model.api = m.api;
     if (m.name != null) model.name = m.name;
     // The older shape's systemPrompt and tools act as a leading system message (TinyAgent sends "" for none).
-    const initial: SystemUpdate = { role: "system", content: c.systemPrompt ?? c.system_prompt ?? "", sections: {}, toolsAdded: c.tools ?? [], toolsRemoved: [] };
+    const initial: SystemUpdate = {
+      role: "system",
+      content: c.systemPrompt ?? c.system_prompt ?? "",
+      sections: {},
+      toolsAdded: c.tools ?? [],
+      toolsRemoved: [],
+    };
     const context: Context = replaySystem(initial, c.messages);
     const options: ProxyRequest["options"] = {};
     if (o?.temperature != null) options.temperature = o.temperature;
@@ -301,9 +356,7 @@ export function toWireEvent(event: AssistantMessageEvent): ProxyWireEvent | unde
       return { type: "done", reason: event.reason, usage: event.message.usage };
     case "error": {
       const { errorMessage, usage } = event.error;
-      return errorMessage === undefined
-        ? { type: "error", reason: event.reason, usage }
-        : { type: "error", reason: event.reason, errorMessage, usage };
+      return errorMessage === undefined ? { type: "error", reason: event.reason, usage } : { type: "error", reason: event.reason, errorMessage, usage };
     }
     case "retry":
       return undefined;

@@ -102,7 +102,8 @@ export function streamSse(model: Model, options: HttpStreamOptions, protocol: ()
       .subscribe({
         error: (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          const tries = retries > 0 && error instanceof StreamFailure && error.retryable ? ` (gave up after ${retries} ${retries === 1 ? "retry" : "retries"})` : "";
+          const tries =
+            retries > 0 && error instanceof StreamFailure && error.retryable ? ` (gave up after ${retries} ${retries === 1 ? "retry" : "retries"})` : "";
           end("error", message + tries);
         },
         complete: () => subscriber.complete(),
@@ -151,7 +152,9 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
     idle?.touch();
     // Redirects are not followed: a 307/308 to another host would resend the prompt and the key there.
     if (response.status >= 300 && response.status < 400) {
-      throw new StreamFailure(`${url} answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "nowhere"}; redirects are not followed: set the model's baseUrl to the address that answers.`);
+      throw new StreamFailure(
+        `${url} answered with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "nowhere"}; redirects are not followed: set the model's baseUrl to the address that answers.`,
+      );
     }
     if (!response.ok) {
       const text = scrub(await response.text().catch(() => ""));

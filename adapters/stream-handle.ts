@@ -37,8 +37,7 @@ export function collectStream(stream: Observable<AssistantMessageEvent>): Promis
         finalMessage = terminalMessage(event) ?? finalMessage;
       },
       error: reject,
-      complete: () =>
-        finalMessage ? resolve({ events, finalMessage }) : reject(new Error("The stream completed without a done or error event.")),
+      complete: () => (finalMessage ? resolve({ events, finalMessage }) : reject(new Error("The stream completed without a done or error event."))),
     });
   });
 }

@@ -70,7 +70,16 @@ export function formatTables(report: BenchReport, basis: RatioBasis = "cpu"): st
       const vs = (id: SystemId) => ratio(own, perDelta(find(report, workload.id, id), basis));
       out.push(
         pad(
-          [label(m.system), m.nsPerDelta.toFixed(0), m.cpuNsPerDelta.toFixed(0), m.medianMs.toFixed(0), ratio(own, perDelta(floorOf(m.system), basis)), ...PEERS.map(vs), m.peakRssMB.toFixed(0), String(m.timesMs.length)],
+          [
+            label(m.system),
+            m.nsPerDelta.toFixed(0),
+            m.cpuNsPerDelta.toFixed(0),
+            m.medianMs.toFixed(0),
+            ratio(own, perDelta(floorOf(m.system), basis)),
+            ...PEERS.map(vs),
+            m.peakRssMB.toFixed(0),
+            String(m.timesMs.length),
+          ],
           widths,
         ),
       );
@@ -109,9 +118,17 @@ export function checkTargets(report: BenchReport, basis: RatioBasis = "cpu"): Ta
   };
   const small = runTime("d-small");
   const large = runTime("d-large");
-  checks.push({ target: "(d) 100k run ≤ 11× the 10k run (full Agent)", met: small && large ? large <= 11 * small : undefined, detail: `${ratio(large, small)}×` });
+  checks.push({
+    target: "(d) 100k run ≤ 11× the 10k run (full Agent)",
+    met: small && large ? large <= 11 * small : undefined,
+    detail: `${ratio(large, small)}×`,
+  });
   const e = report.measurements.find((m) => m.workload === "e" && m.system === OURS);
-  checks.push({ target: "(e) concurrent agents complete with correct transcripts", met: e ? e.ok : undefined, detail: e?.ok ? `${e.medianMs.toFixed(0)} ms` : (e?.error ?? "") });
+  checks.push({
+    target: "(e) concurrent agents complete with correct transcripts",
+    met: e ? e.ok : undefined,
+    detail: e?.ok ? `${e.medianMs.toFixed(0)} ms` : (e?.error ?? ""),
+  });
   atMost("(e) full Agent ≤ 1.8× floor", ns("e", OURS), ns("e", "floor"), 1.8);
   const ourE = ns("e", OURS);
   const piE = ns("e", "pi-agent");
@@ -121,7 +138,9 @@ export function checkTargets(report: BenchReport, basis: RatioBasis = "cpu"): Ta
   checks.push({
     target: "(g) concurrent agents in one process complete with valid transcripts",
     met: g ? g.ok : undefined,
-    detail: g?.ok ? `${gAgents} agents in ${g.medianMs.toFixed(0)} ms (${((g.medianMs * 1000) / gAgents).toFixed(0)} µs per agent), peak RSS ${g.peakRssMB.toFixed(0)} MB` : (g?.error ?? ""),
+    detail: g?.ok
+      ? `${gAgents} agents in ${g.medianMs.toFixed(0)} ms (${((g.medianMs * 1000) / gAgents).toFixed(0)} µs per agent), peak RSS ${g.peakRssMB.toFixed(0)} MB`
+      : (g?.error ?? ""),
   });
   const f = find(report, "f", OURS)?.heapPerAgentKB;
   checks.push({ target: "(f) ≤ 3 KB per idle agent", met: f !== undefined ? f <= 3 : undefined, detail: f !== undefined ? `${f.toFixed(1)} KB` : "" });

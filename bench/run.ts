@@ -16,23 +16,29 @@ const value = (flag: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const json = args.includes("--json");
-const list = (flag: string) => value(flag)?.split(",").map((s) => s.trim());
+const list = (flag: string) =>
+  value(flag)
+    ?.split(",")
+    .map((s) => s.trim());
 
 // "sessions" (bench/sessions.ts) is not a harness workload: it runs after the others, or alone with --only sessions.
 const only = list("--only");
 const sessionsToo = !only || only.includes("sessions");
 const harnessOnly = only?.filter((id) => id !== "sessions");
-const report = harnessOnly?.length === 0 ? undefined : await runBench({
-  iterations: value("--iterations") ? Number(value("--iterations")) : undefined,
-  workloads: harnessOnly as WorkloadId[] | undefined,
-  systems: list("--systems") as SystemId[] | undefined,
-  inProcess: args.includes("--in-process"),
-  cpuProfDir: value("--cpu-prof"),
-  onMeasurement: (m) =>
-    process.stderr.write(
-      `  ${m.workload.padEnd(8)} ${m.system.padEnd(18)} ${m.ok ? (m.heapPerAgentKB !== undefined ? `${m.heapPerAgentKB.toFixed(1)} KB/agent` : `${m.nsPerDelta.toFixed(0)} ns/delta, ${m.cpuNsPerDelta.toFixed(0)} cpu (${m.timesMs.length} runs)`) : `FAILED: ${m.error}`}\n`,
-    ),
-});
+const report =
+  harnessOnly?.length === 0
+    ? undefined
+    : await runBench({
+        iterations: value("--iterations") ? Number(value("--iterations")) : undefined,
+        workloads: harnessOnly as WorkloadId[] | undefined,
+        systems: list("--systems") as SystemId[] | undefined,
+        inProcess: args.includes("--in-process"),
+        cpuProfDir: value("--cpu-prof"),
+        onMeasurement: (m) =>
+          process.stderr.write(
+            `  ${m.workload.padEnd(8)} ${m.system.padEnd(18)} ${m.ok ? (m.heapPerAgentKB !== undefined ? `${m.heapPerAgentKB.toFixed(1)} KB/agent` : `${m.nsPerDelta.toFixed(0)} ns/delta, ${m.cpuNsPerDelta.toFixed(0)} cpu (${m.timesMs.length} runs)`) : `FAILED: ${m.error}`}\n`,
+          ),
+      });
 const sessions = sessionsToo ? await runSessionBench() : undefined;
 const basis = value("--basis") === "wall" ? "wall" : "cpu";
 process.stdout.write(

@@ -75,7 +75,8 @@ export const FULL_SIZES: WorkloadSizes = {
 /** The tool every tool workload calls; its one argument is a string. */
 export const BENCH_TOOL = { name: "write", description: "Writes text to a file.", resultText: "ok" } as const;
 
-const HEAD = '{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_f9f4fb6dbf","choices":[{"index":0,"delta":';
+const HEAD =
+  '{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_f9f4fb6dbf","choices":[{"index":0,"delta":';
 const TAIL_OPEN = ',"logprobs":null,"finish_reason":null}],"usage":null}';
 
 function chunk(delta: unknown, finishReason: string | null = null): string {
@@ -125,7 +126,9 @@ function textTurn(count: number, seed: number): Turn {
 function argumentsText(chars: number, index: number, seed: number): string {
   const path = `src/file-${index}.ts`;
   const frame = `{"path":${JSON.stringify(path)},"content":""}`;
-  const filler = textPieces(chars, seed).join("").slice(0, Math.max(0, chars - frame.length));
+  const filler = textPieces(chars, seed)
+    .join("")
+    .slice(0, Math.max(0, chars - frame.length));
   return `{"path":${JSON.stringify(path)},"content":${JSON.stringify(filler)}}`;
 }
 
@@ -160,7 +163,17 @@ function workload(id: WorkloadId, title: string, kind: Workload["kind"], turns: 
 const MANY_AGENT_SYSTEMS = ["floor", "tinyagent-agent"];
 const LONG_TRANSCRIPT_SYSTEMS = ["tinyagent-agent", "tinyagent-viewer"];
 /** Systems that show (b)'s linearity at 4× the argument: the streams and the Agent. */
-const LARGE_ARGUMENT_SYSTEMS = ["floor", "tinyagent-stream", "tinyagent-agent", "anthropic-floor", "anthropic-stream", "responses-floor", "responses-stream", "google-floor", "google-stream"];
+const LARGE_ARGUMENT_SYSTEMS = [
+  "floor",
+  "tinyagent-stream",
+  "tinyagent-agent",
+  "anthropic-floor",
+  "anthropic-stream",
+  "responses-floor",
+  "responses-stream",
+  "google-floor",
+  "google-stream",
+];
 
 /** Builds one workload at the given sizes. */
 export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES): Workload {
@@ -173,9 +186,16 @@ export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES)
         textTurn(8, 3),
       ]);
     case "b-large":
-      return workload(id, `(b) at ${count(4 * sizes.toolArgChars)} one-character argument deltas (linearity)`, "turns", [toolTurn(1, 4 * sizes.toolArgChars, 1, 12), textTurn(8, 3)], 1, {
-        systems: LARGE_ARGUMENT_SYSTEMS,
-      });
+      return workload(
+        id,
+        `(b) at ${count(4 * sizes.toolArgChars)} one-character argument deltas (linearity)`,
+        "turns",
+        [toolTurn(1, 4 * sizes.toolArgChars, 1, 12), textTurn(8, 3)],
+        1,
+        {
+          systems: LARGE_ARGUMENT_SYSTEMS,
+        },
+      );
     case "c":
       return workload(
         id,
@@ -196,9 +216,16 @@ export function buildWorkload(id: WorkloadId, sizes: WorkloadSizes = FULL_SIZES)
         sizes.concurrentAgents,
       );
     case "g":
-      return workload(id, `(g) ${count(sizes.manyAgents)} concurrent agents in one process, two turns each`, "concurrent", [toolTurn(1, 64, 4, 10), textTurn(32, 11)], sizes.manyAgents, {
-        systems: MANY_AGENT_SYSTEMS,
-      });
+      return workload(
+        id,
+        `(g) ${count(sizes.manyAgents)} concurrent agents in one process, two turns each`,
+        "concurrent",
+        [toolTurn(1, 64, 4, 10), textTurn(32, 11)],
+        sizes.manyAgents,
+        {
+          systems: MANY_AGENT_SYSTEMS,
+        },
+      );
     case "f":
       return workload(id, `(f) heap per idle agent after GC (${count(sizes.idleAgents)} agents)`, "heap", [], sizes.idleAgents);
     case "h":
@@ -238,7 +265,16 @@ export function historyMessages(count: number): Record<string, unknown>[] {
     messages.push({ role: "user", content: `Question ${i}: ${textPieces(20, 100 + i).join("")}`, timestamp: i });
     if (messages.length >= count) break;
     const text = textPieces(80, 200 + i).join("");
-    messages.push({ role: "assistant", content: [{ type: "text", text }], api: "openai-completions", provider: "bench", model: "gpt-4o-2024-08-06", usage, stopReason: "stop", timestamp: i });
+    messages.push({
+      role: "assistant",
+      content: [{ type: "text", text }],
+      api: "openai-completions",
+      provider: "bench",
+      model: "gpt-4o-2024-08-06",
+      usage,
+      stopReason: "stop",
+      timestamp: i,
+    });
   }
   return messages;
 }

@@ -27,9 +27,12 @@ function chosenProvider(): (typeof PROVIDERS)[string] | undefined {
   if (at < 0) return undefined;
   const name = args[at]!.includes("=") ? args[at]!.slice("--provider=".length) : args[at + 1];
   const provider = name ? PROVIDERS[name] : undefined;
-  if (!provider) fail(`Unknown --provider ${JSON.stringify(name ?? "")}: use one of ${Object.keys(PROVIDERS).join(", ")}, or leave it out for the built-in loopback model.`);
+  if (!provider)
+    fail(`Unknown --provider ${JSON.stringify(name ?? "")}: use one of ${Object.keys(PROVIDERS).join(", ")}, or leave it out for the built-in loopback model.`);
   if (!provider.keys.some((key) => process.env[key])) {
-    fail(`--provider ${name} needs an API key: set ${provider.keys.join(" (or ")}${provider.keys.length > 1 ? ")" : ""} in the environment, or leave --provider out for the built-in loopback model.`);
+    fail(
+      `--provider ${name} needs an API key: set ${provider.keys.join(" (or ")}${provider.keys.length > 1 ? ")" : ""} in the environment, or leave --provider out for the built-in loopback model.`,
+    );
   }
   return provider;
 }
@@ -128,9 +131,7 @@ for (const prompt of ["What is 12 + 30 + 7?", "And what time is it?", "Thanks, t
 }
 
 const { usage } = agent.actor.getSnapshot().context;
-console.log(
-  dim(`\nusage: ${usage.input} in / ${usage.output} out tokens, $${usage.cost.total.toFixed(6)}; ${agent.state.messages.length} messages`),
-);
+console.log(dim(`\nusage: ${usage.input} in / ${usage.output} out tokens, $${usage.cost.total.toFixed(6)}; ${agent.state.messages.length} messages`));
 await server?.close();
 if (viewer) {
   console.log(green(`\nrun viewer still open at ${viewer.url} (scrub the slider to replay) — Ctrl-C to quit`));

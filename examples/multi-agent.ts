@@ -78,17 +78,16 @@ export function createCoordinator(team: Team) {
 }
 
 /** The faux model's replies, by role (a real model would write these). */
-export const teamModel = createFauxProvider(
-  (context) => ({
-    chunkDelayMs: 5,
-    chunkSize: 8,
-    text: context.systemPrompt === OPTIMIST
+export const teamModel = createFauxProvider((context) => ({
+  chunkDelayMs: 5,
+  chunkSize: 8,
+  text:
+    context.systemPrompt === OPTIMIST
       ? "Rewriting it in Rust removes a whole class of memory bugs."
       : context.systemPrompt === SKEPTIC
         ? "A rewrite stalls features for months and brings new bugs."
         : "Rewrite the parsing module first, where memory bugs cluster, and keep shipping features.",
-  }),
-);
+}));
 
 if (process.argv[1]?.endsWith("multi-agent.ts")) {
   const coordinator = createActor(createCoordinator({ model: teamModel.model, streamFn: teamModel.streamFn }), {

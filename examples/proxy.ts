@@ -15,9 +15,9 @@ import { startFauxServer } from "tinyagent/testing";
 // ── Server side: knows the provider, its key and which models clients may use.
 const provider = await startFauxServer();
 const proxy = createProxyServer({
-  authToken: "client-token",              // what clients must send as `Authorization: Bearer …`
-  apiKey: "sk-provider-key-stays-here",   // the provider key: added upstream, redacted from replies
-  models: [provider.model],               // the allow-list; its baseUrl is the server's, never the client's
+  authToken: "client-token", // what clients must send as `Authorization: Bearer …`
+  apiKey: "sk-provider-key-stays-here", // the provider key: added upstream, redacted from replies
+  models: [provider.model], // the allow-list; its baseUrl is the server's, never the client's
 });
 const proxyUrl = await proxy.listen(0, "127.0.0.1");
 console.log(`proxy on ${proxyUrl} (GET /healthz → ${(await fetch(`${proxyUrl}/healthz`)).status})`);

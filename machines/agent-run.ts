@@ -81,7 +81,5 @@ export function takeQueued(queue: AgentMessage[], mode: QueueMode): { taken: Age
 
 /** The call waiting for approval with this id, or the first one waiting when no id is given. */
 export function waitingCall(context: AgentContext, toolCallId: string | undefined): PendingToolCall | undefined {
-  return context.pendingToolCalls.find(
-    (call) => call.status === "awaitingApproval" && (toolCallId === undefined || call.toolCallId === toolCallId),
-  );
+  return context.pendingToolCalls.find((call) => call.status === "awaitingApproval" && (toolCallId === undefined || call.toolCallId === toolCallId));
 }

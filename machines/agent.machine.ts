@@ -84,10 +84,8 @@ const loopMachine = setup({
     hasModel: ({ context }) => context.model !== undefined,
     messageStarted: ({ context }) => context.streamMessage !== null,
     retryPending: ({ context }) => context.retry !== null,
-    continuesWithSteering: ({ context }) =>
-      context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.steeringQueue.length > 0,
-    continuesWithFollowUp: ({ context }) =>
-      context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.followUpQueue.length > 0,
+    continuesWithSteering: ({ context }) => context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.steeringQueue.length > 0,
+    continuesWithFollowUp: ({ context }) => context.model !== undefined && context.messages.at(-1)?.role === "assistant" && context.followUpQueue.length > 0,
     // continue() with nothing queued needs a transcript the model has not answered yet.
     continuesTranscript: ({ context }) => {
       const last = context.messages.at(-1);
@@ -113,18 +111,11 @@ const loopMachine = setup({
     isAwaitingApproval: ({ context }, params: { toolCallId?: string }) => waitingCall(context, params.toolCallId) !== undefined,
     runEnded: ({ context }) => {
       const message = context.turnMessage;
-      return (
-        context.runEnd !== null ||
-        !message ||
-        message.stopReason === "error" ||
-        message.stopReason === "aborted" ||
-        context.batch?.terminate === true
-      );
+      return context.runEnd !== null || !message || message.stopReason === "error" || message.stopReason === "aborted" || context.batch?.terminate === true;
     },
     stopRequested: (_, params: { stop: boolean }) => params.stop,
     turnLimitReached: ({ context }) =>
-      context.turn >= context.maxTurns &&
-      (context.steeringQueue.length > 0 || (context.batch?.calls.length ?? 0) > 0 || context.followUpQueue.length > 0),
+      context.turn >= context.maxTurns && (context.steeringQueue.length > 0 || (context.batch?.calls.length ?? 0) > 0 || context.followUpQueue.length > 0),
     hasSteering: ({ context }) => context.steeringQueue.length > 0,
     hasToolResults: ({ context }) => (context.batch?.calls.length ?? 0) > 0,
     hasFollowUp: ({ context }) => context.followUpQueue.length > 0,
@@ -358,7 +349,11 @@ const loopMachine = setup({
         { guard: "startsOnceWithoutModel", actions: "recordMissingModel", target: "done" },
       ],
       on: {
-        "agent.prompt": { guard: "hasModel", actions: { type: "startRun", params: ({ event }) => ({ messages: event.messages, fresh: true }) }, target: "streaming" },
+        "agent.prompt": {
+          guard: "hasModel",
+          actions: { type: "startRun", params: ({ event }) => ({ messages: event.messages, fresh: true }) },
+          target: "streaming",
+        },
         // From an assistant message, continue() runs what is queued (as pi-agent-core does): steering first, then follow-ups.
         "agent.continue": [
           { guard: "continuesWithSteering", actions: ["takeSteering", { type: "startRun", params: { fresh: true } }], target: "streaming" },
@@ -430,13 +425,19 @@ const loopMachine = setup({
           {
             guard: { type: "sequentialRunEnds", params: ({ event }) => ({ hookError: event.hookError }) },
             // Sequential calls after a throwing hook never start; they still need answers, or the batch never ends.
-            actions: [{ type: "recordToolResult", params: ({ event }) => event }, { type: "closeTools", params: { cause: "error" } }],
+            actions: [
+              { type: "recordToolResult", params: ({ event }) => event },
+              { type: "closeTools", params: { cause: "error" } },
+            ],
             target: "turnEnd",
           },
           {
             guard: { type: "hookFailed", params: ({ event }) => ({ hookError: event.hookError }) },
             // A throwing hook ends the run: the batch's other calls (running or awaiting approval) are aborted now.
-            actions: [{ type: "recordToolResult", params: ({ event }) => event }, { type: "closeTools", params: { cause: "error" } }],
+            actions: [
+              { type: "recordToolResult", params: ({ event }) => event },
+              { type: "closeTools", params: { cause: "error" } },
+            ],
           },
           { actions: [{ type: "recordToolResult", params: ({ event }) => event }, "startNextSequentialTool"] },
         ],

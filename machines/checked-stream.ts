@@ -71,11 +71,7 @@ function checkDone(raw: Record<string, unknown>, partial: unknown, model: Model)
 function checkError(raw: Record<string, unknown>, partial: unknown, model: Model): Checked {
   const given = raw.error;
   const stopReason: "error" | "aborted" =
-    isRecord(given) && (given.stopReason === "error" || given.stopReason === "aborted")
-      ? given.stopReason
-      : raw.reason === "aborted"
-        ? "aborted"
-        : "error";
+    isRecord(given) && (given.stopReason === "error" || given.stopReason === "aborted") ? given.stopReason : raw.reason === "aborted" ? "aborted" : "error";
   if (!isRecord(given)) {
     const error = endedMessage(partial, model, stopReason, `The stream function sent an "error" event without a message (error: ${describeValue(given)}).`);
     return { event: { type: "error", reason: stopReason, error }, terminal: true };
@@ -84,7 +80,14 @@ function checkError(raw: Record<string, unknown>, partial: unknown, model: Model
   const contentOk = checkContent(given.content, BLOCK_TYPES.assistant, "content") === undefined;
   const safe = jsonSafe(given);
   const error = contentOk ? completeAssistantMessage({ ...safe, errorMessage }, model, stopReason) : endedMessage(safe, model, stopReason, errorMessage);
-  if (contentOk && safe === given && errorMessage === given.errorMessage && error.stopReason === given.stopReason && sanitizeUsage(given.usage) === given.usage && raw.reason === stopReason) {
+  if (
+    contentOk &&
+    safe === given &&
+    errorMessage === given.errorMessage &&
+    error.stopReason === given.stopReason &&
+    sanitizeUsage(given.usage) === given.usage &&
+    raw.reason === stopReason
+  ) {
     return { event: raw as AssistantMessageEvent, terminal: true };
   }
   return { event: { type: "error", reason: stopReason, error }, terminal: true };
@@ -137,6 +140,7 @@ export function checkedStream(model: Model): OperatorFunction<unknown, Assistant
 /** The stream of `streamFn(...)`, refusing a return value that is not an Observable with a clear error. */
 export function streamOf(output: unknown): Observable<unknown> {
   if (output instanceof Observable) return output;
-  if (isRecord(output) && typeof output.subscribe === "function") return new Observable((subscriber) => (output as unknown as Observable<unknown>).subscribe(subscriber));
+  if (isRecord(output) && typeof output.subscribe === "function")
+    return new Observable((subscriber) => (output as unknown as Observable<unknown>).subscribe(subscriber));
   throw new Error(`the stream function returned ${describeValue(output)}; a StreamFn must return an Observable of AssistantMessageEvent`);
 }

@@ -13,16 +13,7 @@ import { checkedStream, streamOf } from "./checked-stream.js";
 import { describeValue } from "../src/core/message-checks.js";
 import { defaultConvertToLlm } from "../src/core/messages.js";
 import { toolSpec } from "../src/core/tools.js";
-import type {
-  AgentHooks,
-  AgentMessage,
-  AgentTool,
-  AssistantMessageEvent,
-  Context,
-  Model,
-  StreamFn,
-  StreamOptions,
-} from "../src/core/types.js";
+import type { AgentHooks, AgentMessage, AgentTool, AssistantMessageEvent, Context, Model, StreamFn, StreamOptions } from "../src/core/types.js";
 import { errorText } from "../src/core/errors.js";
 
 /** Everything one model call needs, taken from the agent's context at turn start. */
@@ -64,9 +55,7 @@ async function prepareRequest(input: StreamModelInput, signal: AbortSignal): Pro
     const transform = hooks.transformContext;
     messages = await callHook("transformContext", () => transform(messages.slice(), signal), MESSAGES);
   }
-  const llmMessages = hooks.convertToLlm
-    ? await callHook("convertToLlm", () => hooks.convertToLlm!(messages), MESSAGES)
-    : defaultConvertToLlm(messages);
+  const llmMessages = hooks.convertToLlm ? await callHook("convertToLlm", () => hooks.convertToLlm!(messages), MESSAGES) : defaultConvertToLlm(messages);
   let apiKey = input.streamOptions.apiKey;
   if (apiKey === undefined && hooks.getApiKey) {
     apiKey = await callHook("getApiKey", () => hooks.getApiKey!(model.provider), API_KEY);

@@ -71,9 +71,7 @@ type ToolCallEvent =
   | { type: "update"; partialResult: AgentToolResult };
 
 /** What validation decided: run the tool, ask for approval first, or answer without running. */
-type Preparation =
-  | { kind: "run"; args: unknown; needsApproval: boolean }
-  | { kind: "answer"; result: AgentToolResult; isError: boolean; hookError?: string };
+type Preparation = { kind: "run"; args: unknown; needsApproval: boolean } | { kind: "answer"; result: AgentToolResult; isError: boolean; hookError?: string };
 
 async function prepare(input: ToolCallInput, signal: AbortSignal): Promise<Preparation> {
   const { tool, toolCall, hooks } = input;

@@ -61,12 +61,7 @@ export type WireAgentEvent =
 export type WireEventName = "snapshot" | "agent" | "status";
 
 /** The {@link WireStatus} of an agent machine snapshot. */
-export function statusOf(snapshot: {
-  value: unknown;
-  tags: Set<string>;
-  context: AgentContext;
-  can(event: never): boolean;
-}): WireStatus {
+export function statusOf(snapshot: { value: unknown; tags: Set<string>; context: AgentContext; can(event: never): boolean }): WireStatus {
   const can = (event: object) => snapshot.can(event as never);
   const { context } = snapshot;
   const message = { role: "user", content: "", timestamp: 0 } as const;
@@ -198,7 +193,10 @@ export class WireEventDecoder {
         event = { ...update, partial: message };
         break;
       case "thinking_delta":
-        message.content[index] = { ...(block?.type === "thinking" ? block : { type: "thinking" }), thinking: (block?.type === "thinking" ? block.thinking : "") + update.delta };
+        message.content[index] = {
+          ...(block?.type === "thinking" ? block : { type: "thinking" }),
+          thinking: (block?.type === "thinking" ? block.thinking : "") + update.delta,
+        };
         event = { ...update, partial: message };
         break;
       case "toolcall_delta": {

@@ -23,15 +23,7 @@ import { GuardedObservable, guardedInspect } from "./guarded-callbacks.js";
 import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
 import { promptObject, type OutputSchema, type PromptObjectOptions } from "./prompt-object.js";
 import { checkTools } from "./core/tools.js";
-import type {
-  AgentEvent,
-  AgentMessage,
-  AgentTool,
-  AssistantMessage,
-  ImageContent,
-  Model,
-  QueueMode,
-} from "./core/types.js";
+import type { AgentEvent, AgentMessage, AgentTool, AssistantMessage, ImageContent, Model, QueueMode } from "./core/types.js";
 
 // `Symbol.asyncDispose` is in lib esnext.disposable and @types/node, not ES2023: declared (as both declare it) so
 // the shipped types check in a project without them. Node >= 20.4 defines the symbol (so does a polyfill, loaded first).
@@ -375,9 +367,7 @@ export class Agent {
    * @example
    * const coordinator = new Agent({ model, tools: [researcher.asTool({ name: "research", description: "Finds facts" })] });
    */
-  asTool<TArgs = { prompt: string }>(
-    options: AgentAsToolOptions<TArgs>,
-  ): AgentTool<TArgs, AgentToolUpdateDetails | AgentToolResultDetails> {
+  asTool<TArgs = { prompt: string }>(options: AgentAsToolOptions<TArgs>): AgentTool<TArgs, AgentToolUpdateDetails | AgentToolResultDetails> {
     return agentAsTool(() => this.context, options);
   }
 
@@ -475,7 +465,10 @@ function refusal(event: AgentMachineEvent, method: string, context: AgentContext
     return new AgentError("unknown-tool-call", `No tool call "${event.toolCallId}" is waiting for approval (waiting: ${ids}).`);
   }
   if (!idle) {
-    const what = event.type === "agent.prompt" || event.type === "agent.continue" ? "use steer() or followUp(), or await agent.waitForIdle()" : "await agent.waitForIdle()";
+    const what =
+      event.type === "agent.prompt" || event.type === "agent.continue"
+        ? "use steer() or followUp(), or await agent.waitForIdle()"
+        : "await agent.waitForIdle()";
     return new AgentError("agent-busy", `Agent is busy with a run: ${what} before ${method}().`);
   }
   if (!context.model) {
@@ -503,4 +496,3 @@ function toMessages(input: PromptInput, images?: ImageContent[]): AgentMessage[]
   if (typeof input === "string" && images?.length) return [userMessage([{ type: "text", text: input }, ...images])];
   return promptMessages(input);
 }
-

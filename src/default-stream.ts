@@ -25,7 +25,9 @@ const STREAMS: Record<string, StreamFn> = {
 export const defaultStreamFn: StreamFn = (model, context, options): Observable<AssistantMessageEvent> => {
   const stream = STREAMS[model.api];
   if (stream) return stream(model, context, options);
-  const known = Object.keys(STREAMS).map((api) => `"${api}"`).join(", ");
+  const known = Object.keys(STREAMS)
+    .map((api) => `"${api}"`)
+    .join(", ");
   const message = syntheticAssistantMessage(
     model,
     "error",

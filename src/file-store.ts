@@ -22,10 +22,11 @@ type SessionFile = { version: number; record: SessionRecord };
  */
 export function createFileStore(dir: string): SessionStore {
   let fs: Promise<Fs> | undefined;
-  const loadFs = () => (fs ??= import("node:fs/promises").then(async (mod) => {
-    await mod.mkdir(dir, { recursive: true });
-    return mod;
-  }));
+  const loadFs = () =>
+    (fs ??= import("node:fs/promises").then(async (mod) => {
+      await mod.mkdir(dir, { recursive: true });
+      return mod;
+    }));
   const queue = keyedQueue();
   const fileOf = (sessionId: string) => `${dir}/${encodeURIComponent(sessionId)}.json`;
 

@@ -49,7 +49,9 @@ export class GuardedObservable<T> extends Observable<T> {
     return super.subscribe({
       next: guard("an events$ subscriber", observer.next?.bind(observer)),
       // An error nobody handles would be rethrown from a timer by RxJS.
-      error: guard("an events$ error handler", observer.error?.bind(observer)) ?? ((error: unknown) => console.error("tinyagent: an events$ subscription failed and had no error handler:", error)),
+      error:
+        guard("an events$ error handler", observer.error?.bind(observer)) ??
+        ((error: unknown) => console.error("tinyagent: an events$ subscription failed and had no error handler:", error)),
       complete: guard("an events$ complete handler", observer.complete?.bind(observer)),
     });
   }

@@ -210,7 +210,10 @@ function malformed(problem: string): AgentError {
  */
 export function parsePersistedAgent(value: unknown): PersistedAgent {
   if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new AgentError("invalid-input", `Cannot restore an agent from ${value === null ? "null" : typeof value}: expected the object persistAgent() returned (JSON.parse it first if it is a string).`);
+    throw new AgentError(
+      "invalid-input",
+      `Cannot restore an agent from ${value === null ? "null" : typeof value}: expected the object persistAgent() returned (JSON.parse it first if it is a string).`,
+    );
   }
   const version = (value as { version?: unknown }).version;
   if (version !== PERSISTED_AGENT_VERSION) {

@@ -52,7 +52,11 @@ export async function promptObject<TOutput>(
     for (let attempt = 1; ; attempt++) {
       if (message.stopReason === "error" || message.stopReason === "aborted") {
         const why = message.errorMessage ?? message.stopReason;
-        throw new AgentError("invalid-output", `promptObject: the run ended with ${message.stopReason === "error" ? "an error" : "an abort"} before a valid answer: ${why}`, { lastMessage: message });
+        throw new AgentError(
+          "invalid-output",
+          `promptObject: the run ended with ${message.stopReason === "error" ? "an error" : "an abort"} before a valid answer: ${why}`,
+          { lastMessage: message },
+        );
       }
       const verdict = await check(message, compiled.validate);
       if (verdict.ok) return verdict.value as TOutput;

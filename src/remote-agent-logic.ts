@@ -56,9 +56,7 @@ export type RemoteAgentSnapshot = {
 export type RemoteFrame = { id: string | undefined; name: string | undefined; data: unknown };
 
 /** What the remote actor takes. */
-export type RemoteAgentEvent =
-  | { type: "remote.frames"; frames: RemoteFrame[] }
-  | { type: "remote.connection"; connection: RemoteConnection; error?: string };
+export type RemoteAgentEvent = { type: "remote.frames"; frames: RemoteFrame[] } | { type: "remote.connection"; connection: RemoteConnection; error?: string };
 
 const COMMAND_OF: Record<string, keyof RemoteCan> = {
   "agent.prompt": "prompt",

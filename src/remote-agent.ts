@@ -193,7 +193,9 @@ function openStream(
         const detail = ((await response.json().catch(() => ({}))) as { error?: string }).error ?? response.statusText;
         const message = `The agent server answered ${response.status}: ${detail}`;
         // Wrong session or credentials will not heal by retrying; overload and outages may.
-        throw response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429 ? new FatalStreamError(message) : new Error(message);
+        throw response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429
+          ? new FatalStreamError(message)
+          : new Error(message);
       }
       actor.send({ type: "remote.connection", connection: "open" });
       let batch: RemoteFrame[] = [];

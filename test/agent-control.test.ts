@@ -20,7 +20,16 @@ describe("abort", () => {
     const streamFn: StreamFn = (model, _context, options) =>
       new Observable<AssistantMessageEvent>((sub) => {
         seenSignal = options?.signal;
-        const partial = { role: "assistant" as const, content: [{ type: "text" as const, text: "Hel" }], api: model.api, provider: model.provider, model: model.id, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } }, stopReason: "stop" as const, timestamp: 0 };
+        const partial = {
+          role: "assistant" as const,
+          content: [{ type: "text" as const, text: "Hel" }],
+          api: model.api,
+          provider: model.provider,
+          model: model.id,
+          usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } },
+          stopReason: "stop" as const,
+          timestamp: 0,
+        };
         sub.next({ type: "start", partial });
         sub.next({ type: "text_start", contentIndex: 0, partial });
         sub.next({ type: "text_delta", contentIndex: 0, delta: "Hel", partial });
@@ -46,7 +55,15 @@ describe("abort", () => {
   it("during a parallel tool batch: every tool signal aborts, each call gets an aborted result", async () => {
     const { tool, signals } = gatedTool();
     const { agent, faux } = makeAgent(
-      [{ toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }, { text: "after" }],
+      [
+        {
+          toolCalls: [
+            { name: "gate", arguments: {} },
+            { name: "gate", arguments: {} },
+          ],
+        },
+        { text: "after" },
+      ],
       { tools: [tool] },
     );
     const run = agent.prompt("go");
@@ -67,10 +84,20 @@ describe("abort", () => {
 
   it("sequential: queued calls never start and are answered too", async () => {
     const { tool, signals } = gatedTool();
-    const { agent, log } = makeAgent([{ toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }], {
-      tools: [tool],
-      toolExecution: "sequential",
-    });
+    const { agent, log } = makeAgent(
+      [
+        {
+          toolCalls: [
+            { name: "gate", arguments: {} },
+            { name: "gate", arguments: {} },
+          ],
+        },
+      ],
+      {
+        tools: [tool],
+        toolExecution: "sequential",
+      },
+    );
     const run = agent.prompt("go");
     await until(() => signals.length === 1);
     agent.abort();

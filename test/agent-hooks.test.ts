@@ -1,13 +1,7 @@
 import { Observable } from "rxjs";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import {
-  Agent,
-  defineTool,
-  type AgentMessage,
-  type AssistantMessageEvent,
-  type StreamFn,
-} from "../src/index.js";
+import { Agent, defineTool, type AgentMessage, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
 import { fauxAgents } from "./helpers/faux-agents.js";
 import { recordEvents } from "./helpers/transcript.js";
@@ -119,8 +113,7 @@ describe("turn hooks", () => {
         expect(signal).toBeInstanceOf(AbortSignal);
         return messages.slice(-1);
       },
-      convertToLlm: (messages) =>
-        messages.map((m) => (m.role === "user" ? { ...m, content: `[${String(m.content)}]` } : m)) as never,
+      convertToLlm: (messages) => messages.map((m) => (m.role === "user" ? { ...m, content: `[${String(m.content)}]` } : m)) as never,
     });
     await shaped.agent.prompt("hi");
     expect(shaped.faux.calls[0]?.context.messages).toMatchObject([{ role: "user", content: "[hi]" }]);
@@ -190,7 +183,9 @@ describe("failures never hang and leave the agent usable", () => {
     track(agent);
     const log = recordEvents(agent);
     expect(await agent.promptText("hi")).toBe("ok");
-    expect(log.events.some((e) => e.type === "message_update" && e.assistantMessageEvent.type === "text_delta" && e.assistantMessageEvent.delta === "LATE")).toBe(false);
+    expect(
+      log.events.some((e) => e.type === "message_update" && e.assistantMessageEvent.type === "text_delta" && e.assistantMessageEvent.delta === "LATE"),
+    ).toBe(false);
   });
 
   it("a throwing listener is reported and skipped; other listeners still run", async () => {

@@ -74,9 +74,24 @@ describe("agentLogic: an agent run as a child actor", () => {
     expect(output.map((m) => m.role)).toEqual(["user", "assistant", "toolResult", "user", "assistant"]);
     expect(faux.calls[1]?.context.messages.at(-1)).toMatchObject({ role: "user", content: "also this" });
     expect(events.filter((t) => t !== "message_update")).toEqual([
-      "agent_start", "turn_start", "message_start", "message_end", "message_start", "message_end", "tool_execution_start",
-      "tool_execution_end", "message_start", "message_end", "turn_end",
-      "turn_start", "message_start", "message_end", "message_start", "message_end", "turn_end", "agent_end",
+      "agent_start",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "message_start",
+      "message_end",
+      "tool_execution_start",
+      "tool_execution_end",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "agent_end",
     ]);
     expectValidTranscript(output);
     actor.stop();
@@ -120,7 +135,14 @@ describe("agentLogic: an agent run as a child actor", () => {
 
   it("stopping the parent mid-tools aborts the tools' signals and answers every call", async () => {
     const { tool, signals } = gatedTool();
-    const faux = createFauxProvider([{ toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }]);
+    const faux = createFauxProvider([
+      {
+        toolCalls: [
+          { name: "gate", arguments: {} },
+          { name: "gate", arguments: {} },
+        ],
+      },
+    ]);
     const parent = setup({ actors: { agent: agentLogic } }).createMachine({
       invoke: { id: "worker", src: "agent", input: { model: faux.model, streamFn: faux.streamFn, tools: [tool], prompt: "go" } },
     });

@@ -20,14 +20,27 @@ const echo = defineTool({
     return { content: [{ type: "text", text: say }] };
   },
 });
-const threeCalls = [
-  { toolCalls: ["a", "b", "c"].map((say) => ({ name: "echo", arguments: { say } })) },
-  { text: "never asked" },
-];
+const threeCalls = [{ toolCalls: ["a", "b", "c"].map((say) => ({ name: "echo", arguments: { say } })) }, { text: "never asked" }];
 
 const cases: [string, AgentHooks, string[]][] = [
-  ["beforeToolCall", { beforeToolCall: () => { throw new Error("policy down"); } }, []],
-  ["afterToolCall", { afterToolCall: () => { throw new Error("audit down"); } }, ["a"]],
+  [
+    "beforeToolCall",
+    {
+      beforeToolCall: () => {
+        throw new Error("policy down");
+      },
+    },
+    [],
+  ],
+  [
+    "afterToolCall",
+    {
+      afterToolCall: () => {
+        throw new Error("audit down");
+      },
+    },
+    ["a"],
+  ],
 ];
 
 describe("sequential tools and a throwing hook", () => {
@@ -63,7 +76,15 @@ describe("parallel tools and a throwing hook", () => {
   it("aborts the other calls, even one waiting for approval, and ends the run without waiting", async () => {
     const guarded = approvalTool();
     const { agent, faux } = make(
-      [{ toolCalls: [{ name: "guarded", arguments: {} }, { name: "echo", arguments: { say: "x" } }] }, { text: "never asked" }],
+      [
+        {
+          toolCalls: [
+            { name: "guarded", arguments: {} },
+            { name: "echo", arguments: { say: "x" } },
+          ],
+        },
+        { text: "never asked" },
+      ],
       {
         tools: [guarded, echo],
         beforeToolCall: ({ toolCall }) => {

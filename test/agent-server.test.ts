@@ -26,10 +26,7 @@ const clock = defineTool({
   },
 });
 
-const toolRun: FauxScript = [
-  { toolCalls: [{ name: "sum", arguments: { numbers: [2, 3] } }] },
-  { text: "The sum is 5." },
-];
+const toolRun: FauxScript = [{ toolCalls: [{ name: "sum", arguments: { numbers: [2, 3] } }] }, { text: "The sum is 5." }];
 const approvalRun: FauxScript = [{ toolCalls: [{ name: "clock", arguments: {} }] }, { text: "It is 12:00." }];
 
 /** Scripts by session id prefix; "missing-…" sessions do not exist. */
@@ -70,7 +67,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}/sessions/${path}`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(`${base}/sessions/${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 const events = (sessionId: string, lastEventId?: string, signal?: AbortSignal) =>
   fetch(`${base}/sessions/${sessionId}/events`, { headers: lastEventId ? { "Last-Event-ID": lastEventId } : {}, signal });
 
@@ -85,9 +86,22 @@ describe("agentRequestHandler over node:http (loopback)", () => {
     const frames = await stream.until(isAgentEvent("agent_end"));
     const outline = frames.filter((f) => f.event === "agent" && f.data.type !== "message_update").map((f) => f.data.type);
     expect(outline).toEqual([
-      "agent_start", "turn_start", "message_start", "message_end", "message_start", "message_end",
-      "tool_execution_start", "tool_execution_end", "message_start", "message_end", "turn_end",
-      "turn_start", "message_start", "message_end", "turn_end", "agent_end",
+      "agent_start",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "message_start",
+      "message_end",
+      "tool_execution_start",
+      "tool_execution_end",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "agent_end",
     ]);
     // Ids are consecutive: nothing skipped, nothing twice.
     const seqs = [first, ...frames].map((f) => Number(f!.id!.split("-")[1]));
@@ -113,7 +127,10 @@ describe("agentRequestHandler over node:http (loopback)", () => {
     expect(waiting.can).toMatchObject({ prompt: false, approve: true, reject: true, abort: true, steer: true });
     const busy = await post("approval-1/prompt", { content: "Hello?" });
     expect(busy.status).toBe(409);
-    expect(await busy.json()).toEqual({ code: "agent-busy", error: "Agent is busy with a run: use steer() or followUp(), or await agent.waitForIdle() before prompt()." });
+    expect(await busy.json()).toEqual({
+      code: "agent-busy",
+      error: "Agent is busy with a run: use steer() or followUp(), or await agent.waitForIdle() before prompt().",
+    });
     const wrongCall = await post("approval-1/approve", { toolCallId: "call_nope" });
     expect(wrongCall.status).toBe(409);
     expect(((await wrongCall.json()) as { error: string }).error).toContain('No tool call "call_nope" is waiting for approval (waiting: call_1)');

@@ -22,16 +22,7 @@ describe("Agent: a text turn", () => {
     const message = await agent.prompt("hi");
     expect(message.stopReason).toBe("stop");
     expect(message.content).toEqual([{ type: "text", text: "Hello there" }]);
-    expect(log.outline()).toEqual([
-      "agent_start",
-      "turn_start",
-      "message_start",
-      "message_end",
-      "message_start",
-      "message_end",
-      "turn_end",
-      "agent_end",
-    ]);
+    expect(log.outline()).toEqual(["agent_start", "turn_start", "message_start", "message_end", "message_start", "message_end", "turn_end", "agent_end"]);
     expect(log.types().filter((t) => t === "message_update").length).toBeGreaterThan(1);
     expect(agent.state.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(agent.state.isStreaming).toBe(false);
@@ -57,7 +48,12 @@ describe("Agent: a text turn", () => {
 
 describe("Agent: tool turns", () => {
   const twoCalls = [
-    { toolCalls: [{ name: "sum", arguments: { numbers: [1, 2] } }, { name: "sum", arguments: { numbers: [3, 4] } }] },
+    {
+      toolCalls: [
+        { name: "sum", arguments: { numbers: [1, 2] } },
+        { name: "sum", arguments: { numbers: [3, 4] } },
+      ],
+    },
     { text: "3 and 7" },
   ];
 
@@ -109,7 +105,15 @@ describe("Agent: tool turns", () => {
       },
     };
     const { agent, log } = makeAgent(
-      [{ toolCalls: [{ name: "wait", arguments: { which: "a" } }, { name: "wait", arguments: { which: "b" } }] }, { text: "ok" }],
+      [
+        {
+          toolCalls: [
+            { name: "wait", arguments: { which: "a" } },
+            { name: "wait", arguments: { which: "b" } },
+          ],
+        },
+        { text: "ok" },
+      ],
       { tools: [slow] },
     );
     const done = agent.prompt("go");
@@ -197,9 +201,20 @@ describe("Agent: bad tool calls become error results and the run goes on", () =>
       parameters: { type: "object", properties: {} },
       execute: async () => ({ content: [{ type: "text", text: "disk full" }], details: { code: 28 }, isError: true }),
     };
-    const { agent, log } = makeAgent([{ toolCalls: [{ name: "failing", arguments: {} }, { name: "sum", arguments: { numbers: [1] } }] }, { text: "ok" }], {
-      tools: [failing, sum],
-    });
+    const { agent, log } = makeAgent(
+      [
+        {
+          toolCalls: [
+            { name: "failing", arguments: {} },
+            { name: "sum", arguments: { numbers: [1] } },
+          ],
+        },
+        { text: "ok" },
+      ],
+      {
+        tools: [failing, sum],
+      },
+    );
     await agent.prompt("go");
     const results = agent.state.messages.filter((m) => m.role === "toolResult");
     expect(results.map((r) => r.role === "toolResult" && [r.isError, r.content, r.details])).toEqual([
@@ -244,7 +259,6 @@ describe("Agent: misuse gets clear errors", () => {
     await expect(agent.continue()).rejects.toThrow(/Cannot continue from an assistant message/);
   });
 });
-
 
 describe("run-once actors (composition)", () => {
   it("with a prompt in its input, the machine runs it and outputs the new messages", async () => {

@@ -119,7 +119,12 @@ describe("the agent on Anthropic (default stream function, loopback server)", ()
         timestamp: 4,
       },
     ];
-    const agent = new Agent({ model: anthropicModel("claude-haiku-4-5", { baseUrl: server.url }), streamOptions: { apiKey: "k" }, tools: [weather], messages: openaiTurn });
+    const agent = new Agent({
+      model: anthropicModel("claude-haiku-4-5", { baseUrl: server.url }),
+      streamOptions: { apiKey: "k" },
+      tools: [weather],
+      messages: openaiTurn,
+    });
     const final = await agent.prompt("And now?");
     expect(final.stopReason).toBe("stop");
     const body = server.requests[0]!.json() as Body;
@@ -137,7 +142,11 @@ describe("the agent on Anthropic (default stream function, loopback server)", ()
       { chunks: [anthropicSse(messageStart(), ...toolUseBlock(0, "toolu_1", "get_weather", '{"city":"Oslo"}'), ...messageEnd("tool_use"))] },
       { chunks: [anthropicSse(messageStart(), ...textBlock(0, '{"city":"Oslo",', '"celsius":21}'), ...messageEnd("end_turn"))] },
     ]);
-    const agent = new Agent({ model: anthropicModel("claude-sonnet-4-5", { baseUrl: server.url }), streamOptions: { apiKey: "k", output: { schema } }, tools: [weather] });
+    const agent = new Agent({
+      model: anthropicModel("claude-sonnet-4-5", { baseUrl: server.url }),
+      streamOptions: { apiKey: "k", output: { schema } },
+      tools: [weather],
+    });
     const final = await agent.prompt("Oslo weather as JSON");
     expect(JSON.parse(assistantText(final))).toEqual({ city: "Oslo", celsius: 21 });
     for (const request of server.requests) {

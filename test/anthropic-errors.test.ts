@@ -29,7 +29,16 @@ const overloaded = { type: "error", error: { type: "overloaded_error", message: 
 
 describe("streamAnthropic: provider errors", () => {
   it("an overloaded_error event mid-answer ends in one terminal error with Anthropic's message; the partial text is kept", async () => {
-    const model = await serve({ chunks: [anthropicSse(messageStart(), { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Half an ans" } }, overloaded)] });
+    const model = await serve({
+      chunks: [
+        anthropicSse(
+          messageStart(),
+          { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+          { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Half an ans" } },
+          overloaded,
+        ),
+      ],
+    });
     const events = await run(model, { maxRetries: 2 });
     expect(types(events)).toEqual(["start", "text_start", "text_delta", "text_end", "error"]);
     const message = finalOf(events);
@@ -62,7 +71,9 @@ describe("streamAnthropic: provider errors", () => {
   });
 
   it("400 is not retried and quotes Anthropic's reason", async () => {
-    const model = await serve(jsonError(400, "invalid_request_error", "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5"));
+    const model = await serve(
+      jsonError(400, "invalid_request_error", "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5"),
+    );
     const events = await run(model, { maxRetries: 2 });
     expect(types(events)).toEqual(["error"]);
     expect(finalOf(events).errorMessage).toBe(
@@ -90,7 +101,9 @@ describe("streamAnthropic: provider errors", () => {
     const model = await serve({ chunks: [anthropicSse(messageStart(), ...textBlock(0, "Trunc"))] });
     const message = finalOf(await run(model));
     expect(message.stopReason).toBe("error");
-    expect(message.errorMessage).toBe(`The stream from ${server!.url}/v1/messages ended before the model finished (no message_stop); the partial answer is kept.`);
+    expect(message.errorMessage).toBe(
+      `The stream from ${server!.url}/v1/messages ended before the model finished (no message_stop); the partial answer is kept.`,
+    );
     expect(message.content).toEqual([{ type: "text", text: "Trunc" }]);
   });
 });
@@ -99,7 +112,17 @@ describe("streamAnthropic: abort", () => {
   it("aborting mid-stream ends with reason aborted, keeps the partial text, and the server sees the disconnect", async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const model = await serve({ chunks: [anthropicSse(messageStart(), { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Partial" } }), () => held], end: "hang" });
+    const model = await serve({
+      chunks: [
+        anthropicSse(
+          messageStart(),
+          { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+          { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Partial" } },
+        ),
+        () => held,
+      ],
+      end: "hang",
+    });
     const controller = new AbortController();
     const events: AssistantMessageEvent[] = [];
     const done = new Promise<void>((resolve) =>

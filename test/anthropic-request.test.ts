@@ -19,17 +19,35 @@ async function bodyOf(context: Context, options: StreamOptions = {}, model: Mode
 }
 
 const user = (content: Message & { role: "user" } extends { content: infer C } ? C : never): Message => ({ role: "user", content, timestamp: 1 });
-const weatherTool = { name: "get_weather", description: "Weather of a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
+const weatherTool = {
+  name: "get_weather",
+  description: "Weather of a city",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+};
 
 describe("anthropic request: mapping", () => {
   it("system prompt, user text and images, tools from JSON Schema, sampling options, extraBody last", async () => {
     const body = await bodyOf(
       {
         systemPrompt: "You are terse.",
-        messages: [user([{ type: "text", text: "What is this?" }, { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" }])],
+        messages: [
+          user([
+            { type: "text", text: "What is this?" },
+            { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" },
+          ]),
+        ],
         tools: [weatherTool],
       },
-      { temperature: 0.2, topP: 0.9, stop: ["\n\nHuman:"], seed: 7, maxTokens: 1000, toolChoice: { name: "get_weather" }, cacheRetention: "none", extraBody: { metadata: { user_id: "u-1" }, top_k: 5 } },
+      {
+        temperature: 0.2,
+        topP: 0.9,
+        stop: ["\n\nHuman:"],
+        seed: 7,
+        maxTokens: 1000,
+        toolChoice: { name: "get_weather" },
+        cacheRetention: "none",
+        extraBody: { metadata: { user_id: "u-1" }, top_k: 5 },
+      },
     );
     expect(body).toEqual({
       model: "claude-sonnet-4-5",
@@ -74,7 +92,13 @@ describe("anthropic request: mapping", () => {
     const model = anthropicModel("claude-sonnet-4-5", { baseUrl: `${server.url}/`, headers: { "anthropic-beta": "a", "x-team": "m" } });
     await bodyOf({ messages: [user("Hi")] }, { headers: { "anthropic-beta": "b" } }, model);
     const headers = server.requests.at(-1)!.headers;
-    expect(headers).toMatchObject({ "x-api-key": "k", "anthropic-version": "2023-06-01", "anthropic-beta": "b", "x-team": "m", "content-type": "application/json" });
+    expect(headers).toMatchObject({
+      "x-api-key": "k",
+      "anthropic-version": "2023-06-01",
+      "anthropic-beta": "b",
+      "x-team": "m",
+      "content-type": "application/json",
+    });
   });
 
   it("a base URL ending in /v1 or in /v1/messages works too", async () => {
@@ -103,8 +127,25 @@ describe("anthropic request: mapping", () => {
             stopReason: "toolUse",
             timestamp: 2,
           },
-          { role: "toolResult", toolCallId: "toolu_1", toolName: "get_weather", content: [{ type: "text", text: "18°C" }, { type: "image", data: "AAAA", mimeType: "image/jpeg" }], isError: false, timestamp: 3 },
-          { role: "toolResult", toolCallId: "toolu_2", toolName: "get_weather", content: [{ type: "text", text: "unknown city" }], isError: true, timestamp: 4 },
+          {
+            role: "toolResult",
+            toolCallId: "toolu_1",
+            toolName: "get_weather",
+            content: [
+              { type: "text", text: "18°C" },
+              { type: "image", data: "AAAA", mimeType: "image/jpeg" },
+            ],
+            isError: false,
+            timestamp: 3,
+          },
+          {
+            role: "toolResult",
+            toolCallId: "toolu_2",
+            toolName: "get_weather",
+            content: [{ type: "text", text: "unknown city" }],
+            isError: true,
+            timestamp: 4,
+          },
           user("Thanks"),
         ],
       },
@@ -122,7 +163,14 @@ describe("anthropic request: mapping", () => {
       {
         role: "user",
         content: [
-          { type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "18°C" }, { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "AAAA" } }] },
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_1",
+            content: [
+              { type: "text", text: "18°C" },
+              { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "AAAA" } },
+            ],
+          },
           { type: "tool_result", tool_use_id: "toolu_2", content: [{ type: "text", text: "unknown city" }], is_error: true },
           { type: "text", text: "Thanks" },
         ],
@@ -140,7 +188,14 @@ const assistant = (content: (Message & { role: "assistant" })["content"], from: 
   stopReason: content.some((c) => c.type === "toolCall") ? "toolUse" : "stop",
   timestamp: 2,
 });
-const result = (toolCallId: string, text: string): Message => ({ role: "toolResult", toolCallId, toolName: "get_weather", content: [{ type: "text", text }], isError: false, timestamp: 3 });
+const result = (toolCallId: string, text: string): Message => ({
+  role: "toolResult",
+  toolCallId,
+  toolName: "get_weather",
+  content: [{ type: "text", text }],
+  isError: false,
+  timestamp: 3,
+});
 const claude = { api: "anthropic-messages", provider: "anthropic", model: "claude-sonnet-4-5" };
 
 /** Every cache_control marker in a request body. */
@@ -168,7 +223,11 @@ describe("anthropic request: reasoning", () => {
 
   it("Claude 4.6 and later think adaptively with an effort; a model marked reasoning: false gets none", async () => {
     const opus = anthropicModel("claude-opus-4-6", { baseUrl: server.url });
-    expect(await bodyOf({ messages: [user("Hi")] }, { reasoning: "medium" }, opus)).toMatchObject({ thinking: { type: "adaptive" }, output_config: { effort: "medium" }, max_tokens: 8192 });
+    expect(await bodyOf({ messages: [user("Hi")] }, { reasoning: "medium" }, opus)).toMatchObject({
+      thinking: { type: "adaptive" },
+      output_config: { effort: "medium" },
+      max_tokens: 8192,
+    });
     const dated = anthropicModel("claude-sonnet-4-20250514", { baseUrl: server.url });
     expect((await bodyOf({ messages: [user("Hi")] }, { reasoning: "medium" }, dated)).thinking).toEqual({ type: "enabled", budget_tokens: 8192 });
     const plain = anthropicModel("claude-3-5-haiku-latest", { baseUrl: server.url, reasoning: false });
@@ -180,7 +239,11 @@ describe("anthropic request: prompt caching", () => {
   const context: Context = {
     systemPrompt: "Be brief.",
     tools: [weatherTool, { ...weatherTool, name: "get_time" }],
-    messages: [user("Weather?"), assistant([{ type: "toolCall", id: "toolu_1", name: "get_weather", arguments: { city: "Oslo" } }], claude), result("toolu_1", "3°C")],
+    messages: [
+      user("Weather?"),
+      assistant([{ type: "toolCall", id: "toolu_1", name: "get_weather", arguments: { city: "Oslo" } }], claude),
+      result("toolu_1", "3°C"),
+    ],
   };
 
   it('default "short": ephemeral breakpoints on the system prompt, the last tool and the last user message', async () => {
@@ -190,19 +253,32 @@ describe("anthropic request: prompt caching", () => {
     const tools = body.tools as Record<string, unknown>[];
     expect(tools[0]!.cache_control).toBeUndefined();
     expect(tools[1]!.cache_control).toEqual(ephemeral);
-    expect(body.messages.at(-1)!.content.at(-1)).toEqual({ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "3°C" }], cache_control: ephemeral });
+    expect(body.messages.at(-1)!.content.at(-1)).toEqual({
+      type: "tool_result",
+      tool_use_id: "toolu_1",
+      content: [{ type: "text", text: "3°C" }],
+      cache_control: ephemeral,
+    });
     expect(cacheMarkers(body)).toHaveLength(3);
   });
 
   it('"long" uses the 1-hour TTL; "none" sends no marker', async () => {
-    expect(cacheMarkers(await bodyOf(context, { cacheRetention: "long" }))).toEqual([{ type: "ephemeral", ttl: "1h" }, { type: "ephemeral", ttl: "1h" }, { type: "ephemeral", ttl: "1h" }]);
+    expect(cacheMarkers(await bodyOf(context, { cacheRetention: "long" }))).toEqual([
+      { type: "ephemeral", ttl: "1h" },
+      { type: "ephemeral", ttl: "1h" },
+      { type: "ephemeral", ttl: "1h" },
+    ]);
     expect(cacheMarkers(await bodyOf(context, { cacheRetention: "none" }))).toEqual([]);
   });
 
   it("a long transcript still has at most 4 markers", async () => {
     const messages: Message[] = [];
     for (let i = 0; i < 30; i++) {
-      messages.push(user(`q${i}`), assistant([{ type: "toolCall", id: `toolu_${i}`, name: "get_weather", arguments: {} }], claude), result(`toolu_${i}`, `r${i}`));
+      messages.push(
+        user(`q${i}`),
+        assistant([{ type: "toolCall", id: `toolu_${i}`, name: "get_weather", arguments: {} }], claude),
+        result(`toolu_${i}`, `r${i}`),
+      );
     }
     expect(cacheMarkers(await bodyOf({ ...context, messages })).length).toBeLessThanOrEqual(4);
   });
@@ -273,15 +349,40 @@ describe("anthropic request: continuation", () => {
 
   it("the same transcript from another Claude model sends no signatures (they only verify where they were made)", async () => {
     const body = await bodyOf({
-      messages: [user("Hi"), assistant([{ type: "thinking", thinking: "Greeting.", signature: "sig-haiku" }, { type: "text", text: "Hello!" }], { ...claude, model: "claude-haiku-4-5" }), user("Again")],
+      messages: [
+        user("Hi"),
+        assistant(
+          [
+            { type: "thinking", thinking: "Greeting.", signature: "sig-haiku" },
+            { type: "text", text: "Hello!" },
+          ],
+          { ...claude, model: "claude-haiku-4-5" },
+        ),
+        user("Again"),
+      ],
     });
-    expect(body.messages[1]!.content).toEqual([{ type: "text", text: "Greeting." }, { type: "text", text: "Hello!" }]);
+    expect(body.messages[1]!.content).toEqual([
+      { type: "text", text: "Greeting." },
+      { type: "text", text: "Hello!" },
+    ]);
   });
 });
 
 describe("anthropic request: structured output", () => {
-  const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "object", properties: { t: { type: "number" } } } } }, required: ["city"] };
-  const strict = { type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "object", properties: { t: { type: "number" } }, additionalProperties: false } } }, required: ["city"], additionalProperties: false };
+  const schema = {
+    type: "object",
+    properties: { city: { type: "string" }, days: { type: "array", items: { type: "object", properties: { t: { type: "number" } } } } },
+    required: ["city"],
+  };
+  const strict = {
+    type: "object",
+    properties: {
+      city: { type: "string" },
+      days: { type: "array", items: { type: "object", properties: { t: { type: "number" } }, additionalProperties: false } },
+    },
+    required: ["city"],
+    additionalProperties: false,
+  };
 
   it("output goes as output_config.format json_schema, objects closed; without tools", async () => {
     const body = await bodyOf({ messages: [user("Forecast as JSON")] }, { output: { schema } });

@@ -98,7 +98,10 @@ describe("streamAnthropic: text", () => {
     const message = finalOf(await run(model));
     expect(message).toMatchObject({
       stopReason: "toolUse",
-      content: [{ type: "text", text: "Checking." }, { type: "toolCall", id: "toolu_1", name: "lookup", arguments: { q: "x" } }],
+      content: [
+        { type: "text", text: "Checking." },
+        { type: "toolCall", id: "toolu_1", name: "lookup", arguments: { q: "x" } },
+      ],
       usage: { input: 10, output: 5 },
     });
   });
@@ -107,10 +110,27 @@ describe("streamAnthropic: text", () => {
 describe("streamAnthropic: thinking", () => {
   it("keeps the signature on the thinking block, then the answer", async () => {
     const model = await serve({
-      chunks: [anthropicSse(messageStart(), ...thinkingBlock(0, ["Let me think", " about 2+2."], "EqQBCkYIARgCKkD…sig=="), ...textBlock(1, "4"), ...messageEnd("end_turn"))],
+      chunks: [
+        anthropicSse(
+          messageStart(),
+          ...thinkingBlock(0, ["Let me think", " about 2+2."], "EqQBCkYIARgCKkD…sig=="),
+          ...textBlock(1, "4"),
+          ...messageEnd("end_turn"),
+        ),
+      ],
     });
     const events = await run(model, { reasoning: "low" });
-    expect(types(events)).toEqual(["start", "thinking_start", "thinking_delta", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "done"]);
+    expect(types(events)).toEqual([
+      "start",
+      "thinking_start",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_end",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "done",
+    ]);
     expect(finalOf(events).content).toEqual([
       { type: "thinking", thinking: "Let me think about 2+2.", signature: "EqQBCkYIARgCKkD…sig==" },
       { type: "text", text: "4" },
@@ -151,10 +171,25 @@ describe("streamAnthropic: tool calls", () => {
       ],
     });
     const events = await run(model);
-    expect(types(events)).toEqual(["start", "text_start", "text_delta", "text_end", "toolcall_start", "toolcall_delta", "toolcall_delta", "toolcall_end", "done"]);
+    expect(types(events)).toEqual([
+      "start",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_delta",
+      "toolcall_end",
+      "done",
+    ]);
     const message = finalOf(events);
     expect(message.stopReason).toBe("toolUse");
-    expect(message.content[1]).toEqual({ type: "toolCall", id: "toolu_01A09q90qw90lq917835lq9", name: "get_weather", arguments: { location: "San Francisco, CA", unit: "fahrenheit" } });
+    expect(message.content[1]).toEqual({
+      type: "toolCall",
+      id: "toolu_01A09q90qw90lq917835lq9",
+      name: "get_weather",
+      arguments: { location: "San Francisco, CA", unit: "fahrenheit" },
+    });
   });
 
   it("several calls in a row, each ended at its own stop; a call with no arguments gets {}", async () => {

@@ -33,10 +33,12 @@ describe("bench harness", () => {
     // 8 systems on the five "turns" workloads, the viewer on (a), the 6 native streams and floors on (a) and (b);
     // (b) at 4× the argument: 3 + 6; (e): 4; (g): 2; (f): 3; (h): 2.
     expect(pairs).toHaveLength(5 * 8 + 1 + 2 * 6 + 9 + 4 + 2 + 3 + 2);
-    for (const pair of ["b/pi-ai", "e/tinyagent-agent", "f/ai-sdk", "a/tinyagent-viewer", "h/tinyagent-viewer", "g/tinyagent-agent", "b-large/tinyagent-agent"]) expect(pairs).toContain(pair);
+    for (const pair of ["b/pi-ai", "e/tinyagent-agent", "f/ai-sdk", "a/tinyagent-viewer", "h/tinyagent-viewer", "g/tinyagent-agent", "b-large/tinyagent-agent"])
+      expect(pairs).toContain(pair);
     for (const dialect of ["anthropic", "responses", "google"]) for (const w of ["a", "b", "b-large"]) expect(pairs).toContain(`${w}/${dialect}-stream`);
     for (const m of report.measurements) {
-      if (m.workload === "f") expect(Number.isFinite(m.heapPerAgentKB)).toBe(true); // 20 agents: too few for a meaningful size
+      if (m.workload === "f")
+        expect(Number.isFinite(m.heapPerAgentKB)).toBe(true); // 20 agents: too few for a meaningful size
       else expect(m.timesMs).toHaveLength(1);
     }
     const text = formatReport(report);

@@ -12,7 +12,10 @@ const tsx = (file: string, args: string[] = [], extraEnv: Record<string, string>
 
 /** How a run that exits non-zero ended: its code and what it printed on stderr. */
 async function failure(pending: Promise<unknown>): Promise<{ code: number; stderr: string }> {
-  const error = (await pending.then(() => expect.fail("expected a non-zero exit"), (e: unknown) => e)) as { code: number; stderr: string };
+  const error = (await pending.then(
+    () => expect.fail("expected a non-zero exit"),
+    (e: unknown) => e,
+  )) as { code: number; stderr: string };
   return { code: error.code, stderr: error.stderr };
 }
 
@@ -55,13 +58,25 @@ describe("examples run as written (and exit: no handle left open)", { timeout: 6
       failure(tsx("examples/demo.ts", ["--provider=google"])),
       failure(tsx("examples/demo.ts", ["--provider", "mistral"])),
     ]);
-    expect(anthropic).toEqual({ code: 1, stderr: "--provider anthropic needs an API key: set ANTHROPIC_API_KEY in the environment, or leave --provider out for the built-in loopback model.\n" });
-    expect(google.stderr).toBe("--provider google needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment, or leave --provider out for the built-in loopback model.\n");
-    expect(unknown.stderr).toBe('Unknown --provider "mistral": use one of anthropic, openai, google, openrouter, or leave it out for the built-in loopback model.\n');
+    expect(anthropic).toEqual({
+      code: 1,
+      stderr: "--provider anthropic needs an API key: set ANTHROPIC_API_KEY in the environment, or leave --provider out for the built-in loopback model.\n",
+    });
+    expect(google.stderr).toBe(
+      "--provider google needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment, or leave --provider out for the built-in loopback model.\n",
+    );
+    expect(unknown.stderr).toBe(
+      'Unknown --provider "mistral": use one of anthropic, openai, google, openrouter, or leave it out for the built-in loopback model.\n',
+    );
   });
 
   it("demo --provider anthropic talks the Messages API with the key from ANTHROPIC_API_KEY (endpoint moved to loopback)", async () => {
-    const body = anthropicSse(messageStart(), ...thinkingBlock(0, ["Nothing to ", "compute."], "sig-1"), ...textBlock(1, "Hello ", "from Claude."), ...messageEnd("end_turn"));
+    const body = anthropicSse(
+      messageStart(),
+      ...thinkingBlock(0, ["Nothing to ", "compute."], "sig-1"),
+      ...textBlock(1, "Hello ", "from Claude."),
+      ...messageEnd("end_turn"),
+    );
     const server = await startSseServer({ chunks: [body] });
     try {
       const { stdout } = await tsx("examples/demo.ts", ["--provider", "anthropic"], { ANTHROPIC_API_KEY: "sk-ant-test", TINYAGENT_BASE_URL: server.url });

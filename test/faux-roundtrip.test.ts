@@ -9,7 +9,16 @@ import type { AssistantMessage, AssistantMessageEvent, Context, StreamFn } from 
 const cases: [string, FauxResponse][] = [
   ["text", { text: "Hello there, world ✓ 😀", chunkSize: 3 }],
   ["thinking then text", { thinking: "Let me think.", text: "Done.", usage: { input: 7, output: 5, cacheRead: 3 } }],
-  ["two tool calls", { text: "Calling.", toolCalls: [{ name: "sum", arguments: { numbers: [2, 3] } }, { name: "get_time", arguments: {} }] }],
+  [
+    "two tool calls",
+    {
+      text: "Calling.",
+      toolCalls: [
+        { name: "sum", arguments: { numbers: [2, 3] } },
+        { name: "get_time", arguments: {} },
+      ],
+    },
+  ],
   ["length", { text: "cut sh", stopReason: "length" }],
   ["error after content", { text: "partial", error: "Upstream died" }],
 ];

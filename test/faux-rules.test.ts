@@ -54,7 +54,12 @@ describe("fauxRulesResponse", () => {
       timestamp: 0,
     };
     const result = (toolName: string, text: string, isError = false): Message => ({
-      role: "toolResult", toolCallId: toolName, toolName, content: [{ type: "text", text }], isError, timestamp: 0,
+      role: "toolResult",
+      toolCallId: toolName,
+      toolName,
+      content: [{ type: "text", text }],
+      isError,
+      timestamp: 0,
     });
     const reply = fauxRulesResponse({
       messages: [user("x"), call, result("sum", "5"), result("get_time", "12:00"), result("weather", "boom", true)],
@@ -73,15 +78,28 @@ describe("fauxStream", () => {
     const context: Context = { messages: [user("what is 2 + 3")], tools: [numbersTool("sum")] };
     const events = await lastValueFrom(fauxStream(fauxModel(), context).pipe(toArray()));
     expect(events.map((e) => e.type)).toEqual([
-      "start", "thinking_start", ...events.filter((e) => e.type === "thinking_delta").map(() => "thinking_delta"), "thinking_end",
-      "toolcall_start", ...events.filter((e) => e.type === "toolcall_delta").map(() => "toolcall_delta"), "toolcall_end", "done",
+      "start",
+      "thinking_start",
+      ...events.filter((e) => e.type === "thinking_delta").map(() => "thinking_delta"),
+      "thinking_end",
+      "toolcall_start",
+      ...events.filter((e) => e.type === "toolcall_delta").map(() => "toolcall_delta"),
+      "toolcall_end",
+      "done",
     ]);
     const done = events[events.length - 1]!;
     if (done.type !== "done") throw new Error("expected done");
     expect(done.reason).toBe("toolUse");
     expect(done.message.content[1]).toEqual({ type: "toolCall", id: "call_1", name: "sum", arguments: { numbers: [2, 3] } });
 
-    context.messages.push(done.message, { role: "toolResult", toolCallId: "call_1", toolName: "sum", content: [{ type: "text", text: "5" }], isError: false, timestamp: 0 });
+    context.messages.push(done.message, {
+      role: "toolResult",
+      toolCallId: "call_1",
+      toolName: "sum",
+      content: [{ type: "text", text: "5" }],
+      isError: false,
+      timestamp: 0,
+    });
     const answer = await lastValueFrom(fauxStream(fauxModel(), context));
     expect(answer).toMatchObject({ type: "done", reason: "stop", message: { content: [{ type: "text", text: "The sum is 5." }] } });
 
@@ -97,18 +115,40 @@ describe("openAIRequestToContext", () => {
       model: "m",
       messages: [
         { role: "system", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
-        { role: "assistant", content: "ok", reasoning_content: "hmm", tool_calls: [{ id: "c1", type: "function", function: { name: "sum", arguments: '{"numbers":[1]}' } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "look" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: "ok",
+          reasoning_content: "hmm",
+          tool_calls: [{ id: "c1", type: "function", function: { name: "sum", arguments: '{"numbers":[1]}' } }],
+        },
         { role: "tool", tool_call_id: "c1", content: "1" },
       ],
       tools: [{ type: "function", function: { name: "sum", description: "Add", parameters: { type: "object" } } }],
     });
     expect(context.systemPrompt).toBe("Be brief.");
-    expect(context.messages[0]).toEqual({ role: "user", content: [{ type: "text", text: "look" }, { type: "image", mimeType: "image/png", data: "AAAA" }], timestamp: 0 });
+    expect(context.messages[0]).toEqual({
+      role: "user",
+      content: [
+        { type: "text", text: "look" },
+        { type: "image", mimeType: "image/png", data: "AAAA" },
+      ],
+      timestamp: 0,
+    });
     expect(context.messages[1]).toMatchObject({
       role: "assistant",
       stopReason: "toolUse",
-      content: [{ type: "thinking", thinking: "hmm" }, { type: "text", text: "ok" }, { type: "toolCall", id: "c1", name: "sum", arguments: { numbers: [1] } }],
+      content: [
+        { type: "thinking", thinking: "hmm" },
+        { type: "text", text: "ok" },
+        { type: "toolCall", id: "c1", name: "sum", arguments: { numbers: [1] } },
+      ],
     });
     expect(context.messages[2]).toMatchObject({ role: "toolResult", toolCallId: "c1", toolName: "sum", content: [{ type: "text", text: "1" }] });
     expect(context.tools).toEqual([{ name: "sum", description: "Add", parameters: { type: "object" } }]);

@@ -84,14 +84,25 @@ describe("startFauxServer", () => {
 
   it("streams two tool calls as index/id/name/arguments fragments", async () => {
     const server = await start({
-      script: [{ toolCalls: [{ name: "sum", arguments: { numbers: [2, 3] } }, { name: "get_time", arguments: { tz: "UTC" } }], chunkSize: 5 }],
+      script: [
+        {
+          toolCalls: [
+            { name: "sum", arguments: { numbers: [2, 3] } },
+            { name: "get_time", arguments: { tz: "UTC" } },
+          ],
+          chunkSize: 5,
+        },
+      ],
     });
     const parsed = chunks(await sse(await post(server, userAsks("go"))));
     const fragments = parsed.flatMap((c) => (c.choices[0]?.delta.tool_calls as Record<string, unknown>[] | undefined) ?? []);
     expect(fragments[0]).toEqual({ index: 0, id: "call_1", type: "function", function: { name: "sum", arguments: '{"num' } });
     expect(fragments[1]).toEqual({ index: 0, function: { arguments: 'bers"' } });
     const byIndex = (i: number) =>
-      fragments.filter((f) => f.index === i).map((f) => (f.function as { arguments: string }).arguments).join("");
+      fragments
+        .filter((f) => f.index === i)
+        .map((f) => (f.function as { arguments: string }).arguments)
+        .join("");
     expect(JSON.parse(byIndex(0))).toEqual({ numbers: [2, 3] });
     expect(JSON.parse(byIndex(1))).toEqual({ tz: "UTC" });
     expect(fragments.find((f) => f.index === 1 && f.id)).toMatchObject({ id: "call_2", function: { name: "get_time" } });
@@ -115,7 +126,9 @@ describe("startFauxServer", () => {
         { role: "tool", tool_call_id: "call_1", content: "5" },
       ],
     });
-    const text = chunks(await sse(second)).map((c) => c.choices[0]?.delta.content ?? "").join("");
+    const text = chunks(await sse(second))
+      .map((c) => c.choices[0]?.delta.content ?? "")
+      .join("");
     expect(text).toBe("The sum is 5.");
   });
 
@@ -124,7 +137,9 @@ describe("startFauxServer", () => {
     const body = (await (await post(server, { ...userAsks("x"), stream: false })).json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       object: "chat.completion",
-      choices: [{ finish_reason: "tool_calls", message: { content: "hi", tool_calls: [{ id: "call_1", function: { name: "sum", arguments: '{"numbers":[1]}' } }] } }],
+      choices: [
+        { finish_reason: "tool_calls", message: { content: "hi", tool_calls: [{ id: "call_1", function: { name: "sum", arguments: '{"numbers":[1]}' } }] } },
+      ],
     });
   });
 
@@ -175,7 +190,12 @@ describe("startFauxServer", () => {
   it("holds a reply after its first chunk, and a client that leaves meanwhile ends it", async () => {
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
-    const server = await start({ script: [{ text: "held", hold }, { text: "never released", hold: new Promise(() => {}) }] });
+    const server = await start({
+      script: [
+        { text: "held", hold },
+        { text: "never released", hold: new Promise(() => {}) },
+      ],
+    });
     const response = await post(server, userAsks("x"));
     const reader = response.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
@@ -204,7 +224,9 @@ describe("startFauxServer", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(last).toBeLessThan(total);
-    const text = chunks(await sse(response)).map((c) => c.choices[0]?.delta.content ?? "").join("");
+    const text = chunks(await sse(response))
+      .map((c) => c.choices[0]?.delta.content ?? "")
+      .join("");
     expect(text.length).toBe(64 * 1024 * total);
     await expect(server.streams[0]!.ended).resolves.toBe("finished");
   });
@@ -248,14 +270,22 @@ describe("startFauxServer body limit", () => {
 
   it("refuses a body over maxBodyBytes with 413 (declared or chunked) instead of buffering it, and keeps serving", async () => {
     const server = await start({ script: () => ({ text: "ok" }), maxBodyBytes: 64 * 1024 });
-    const declared = await raw(server, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n`, "{");
+    const declared = await raw(
+      server,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n`,
+      "{",
+    );
     expect(declared).toMatch(/^HTTP\/1\.1 413 /);
     expect(declared).toContain("Request body exceeds the faux server's limit of 65536 bytes (maxBodyBytes).");
     // 1,000 chunks of 16 KiB without a Content-Length (never finished): refused at 64 KiB, the connection closed.
     async function* endless() {
       for (let i = 0; i < 1000; i++) yield `4000\r\n${"x".repeat(0x4000)}\r\n`;
     }
-    const chunked = await raw(server, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, endless());
+    const chunked = await raw(
+      server,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      endless(),
+    );
     expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
     expect(server.requests).toHaveLength(0);
     const ok = await post(server, userAsks("hi"));

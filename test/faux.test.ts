@@ -49,27 +49,40 @@ describe("createFauxProvider", () => {
   it("streams thinking before text, and uses given usage for the cost", async () => {
     const faux = createFauxProvider([{ thinking: "hmm", text: "ok", usage: { input: 1_000_000, output: 2_000_000 } }]);
     const events = await collect(faux.streamFn(faux.model, context));
-    expect(types(events)).toEqual([
-      "start", "thinking_start", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "done",
-    ]);
+    expect(types(events)).toEqual(["start", "thinking_start", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "done"]);
     const message = terminal(events);
-    expect(message.content).toEqual([{ type: "thinking", thinking: "hmm" }, { type: "text", text: "ok" }]);
+    expect(message.content).toEqual([
+      { type: "thinking", thinking: "hmm" },
+      { type: "text", text: "ok" },
+    ]);
     expect(message.usage).toMatchObject({ input: 1_000_000, output: 2_000_000, totalTokens: 3_000_000 });
     expect(message.usage.cost).toMatchObject({ input: 0.5, output: 3, total: 3.5 });
   });
 
   it("streams two tool calls with JSON arguments in chunks and unique ids", async () => {
     const faux = createFauxProvider([
-      { toolCalls: [{ name: "sum", arguments: { numbers: [2, 3] } }, { name: "get_time", arguments: {} }], chunkSize: 8 },
+      {
+        toolCalls: [
+          { name: "sum", arguments: { numbers: [2, 3] } },
+          { name: "get_time", arguments: {} },
+        ],
+        chunkSize: 8,
+      },
       { toolCalls: [{ name: "sum", arguments: { numbers: [1] } }] },
     ]);
     const events = await collect(faux.streamFn(faux.model, context));
     // {"numbers":[2,3]} is 17 chars: 3 deltas of 8; {} is one.
     expect(types(events)).toEqual([
       "start",
-      "toolcall_start", "toolcall_delta", "toolcall_delta", "toolcall_delta",
-      "toolcall_start", "toolcall_delta",
-      "toolcall_end", "toolcall_end", "done",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_delta",
+      "toolcall_delta",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_end",
+      "toolcall_end",
+      "done",
     ]);
     const done = events[events.length - 1]!;
     expect(done).toMatchObject({ type: "done", reason: "toolUse" });

@@ -25,10 +25,14 @@ describe("the agent on Gemini (default stream function, loopback server)", () =>
         chunks: [
           gsse(
             gchunk([{ text: "The user wants two cities.", thought: true }]),
-            gchunk([
-              { functionCall: { name: "get_weather", args: { city: "Oslo" } }, thoughtSignature: "c2lnLW9zbG8=" },
-              { functionCall: { name: "get_weather", args: { city: "Lima" } } },
-            ], "STOP", USAGE),
+            gchunk(
+              [
+                { functionCall: { name: "get_weather", args: { city: "Oslo" } }, thoughtSignature: "c2lnLW9zbG8=" },
+                { functionCall: { name: "get_weather", args: { city: "Lima" } } },
+              ],
+              "STOP",
+              USAGE,
+            ),
           ),
         ],
       },
@@ -81,15 +85,24 @@ describe("agent.promptObject on Gemini", () => {
     const agent = new Agent({ model: googleModel("gemini-2.5-flash", { baseUrl: server.url }), streamOptions: { apiKey: "k" }, tools: [weather] });
     expect(await agent.promptObject("Forecast for Oslo as JSON.", Forecast)).toEqual({ city: "Oslo", celsius: 21 });
     expectValidTranscript(agent.state.messages);
-    const bodies = server.requests.map((r) => r.json() as { systemInstruction?: { parts: { text: string }[] }; generationConfig?: unknown; contents: { role: string; parts: { text?: string }[] }[] });
+    const bodies = server.requests.map(
+      (r) =>
+        r.json() as { systemInstruction?: { parts: { text: string }[] }; generationConfig?: unknown; contents: { role: string; parts: { text?: string }[] }[] },
+    );
     expect(bodies).toHaveLength(3);
     for (const body of bodies) {
       expect(body.generationConfig).toBeUndefined();
-      expect(body.systemInstruction?.parts[0]?.text).toMatch(/^When you give your final answer, reply with only a JSON value .*\n\{"type":"object","properties":\{"city"/);
+      expect(body.systemInstruction?.parts[0]?.text).toMatch(
+        /^When you give your final answer, reply with only a JSON value .*\n\{"type":"object","properties":\{"city"/,
+      );
     }
     expect(bodies[2]!.contents.at(-1)).toEqual({
       role: "user",
-      parts: [{ text: "Your answer does not match the schema:\n✖ Invalid input: expected number, received string\n  → at celsius\nReply again with only the corrected JSON value." }],
+      parts: [
+        {
+          text: "Your answer does not match the schema:\n✖ Invalid input: expected number, received string\n  → at celsius\nReply again with only the corrected JSON value.",
+        },
+      ],
     });
   });
 

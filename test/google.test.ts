@@ -48,7 +48,13 @@ describe("streamGoogle: text, thinking, function calls", () => {
             gchunk([{ text: " question", thought: true }]),
             gchunk([{ text: "The answer" }]),
             gchunk([{ text: " is 4.", thoughtSignature: "c2lnLXRleHQ=" }]),
-            gchunk([{ text: "" }], "STOP", { promptTokenCount: 100, cachedContentTokenCount: 60, candidatesTokenCount: 7, thoughtsTokenCount: 30, totalTokenCount: 137 }),
+            gchunk([{ text: "" }], "STOP", {
+              promptTokenCount: 100,
+              cachedContentTokenCount: 60,
+              candidatesTokenCount: 7,
+              thoughtsTokenCount: 30,
+              totalTokenCount: 137,
+            }),
           ),
         ],
       },
@@ -65,7 +71,9 @@ describe("streamGoogle: text, thinking, function calls", () => {
   });
 
   it("an empty final part carrying only a signature becomes an empty signed text block", async () => {
-    const model = await serve({ chunks: [gsse(gchunk([{ text: "Thinking", thought: true }]), gchunk([{ text: "", thoughtSignature: "ZW5k" }], "STOP", USAGE))] });
+    const model = await serve({
+      chunks: [gsse(gchunk([{ text: "Thinking", thought: true }]), gchunk([{ text: "", thoughtSignature: "ZW5k" }], "STOP", USAGE))],
+    });
     expect(finalOf(await run(model)).content).toEqual([
       { type: "thinking", thinking: "Thinking" },
       { type: "text", text: "", signature: "ZW5k" },
@@ -87,9 +95,20 @@ describe("streamGoogle: text, thinking, function calls", () => {
     });
     const events = await run(model);
     expect(types(events)).toEqual([
-      "start", "text_start", "text_delta", "text_end",
-      "toolcall_start", "toolcall_delta", "toolcall_start", "toolcall_delta", "toolcall_start", "toolcall_delta",
-      "toolcall_end", "toolcall_end", "toolcall_end", "done",
+      "start",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_end",
+      "toolcall_end",
+      "toolcall_end",
+      "done",
     ]);
     const message = finalOf(events);
     expect(message.stopReason).toBe("toolUse");
@@ -133,7 +152,13 @@ describe("streamGoogle: the request", () => {
     {
       name: "search",
       description: "Searches.",
-      parameters: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false },
+      parameters: {
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        type: "object",
+        properties: { q: { type: "string" } },
+        required: ["q"],
+        additionalProperties: false,
+      },
     },
   ];
 
@@ -150,14 +175,28 @@ describe("streamGoogle: the request", () => {
       extraBody: { safetySettings: [{ category: "HARM_CATEGORY_HATE_SPEECH", threshold: "BLOCK_NONE" }] },
     });
     expect(body()).toMatchObject({
-      tools: [{ functionDeclarations: [{ name: "search", description: "Searches.", parametersJsonSchema: { type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false } }] }],
+      tools: [
+        {
+          functionDeclarations: [
+            {
+              name: "search",
+              description: "Searches.",
+              parametersJsonSchema: { type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false },
+            },
+          ],
+        },
+      ],
       toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["search"] } },
       generationConfig: { maxOutputTokens: 256, temperature: 0.2, topP: 0.9, stopSequences: ["END"], seed: 7 },
       safetySettings: [{ category: "HARM_CATEGORY_HATE_SPEECH", threshold: "BLOCK_NONE" }],
     });
     expect(body().tools[0].functionDeclarations[0].parametersJsonSchema.$schema).toBeUndefined();
     expect(server!.requests[0]!.headers).toMatchObject({ "x-model": "m", "x-call": "c" });
-    for (const [choice, mode] of [["auto", "AUTO"], ["none", "NONE"], ["required", "ANY"]] as const) {
+    for (const [choice, mode] of [
+      ["auto", "AUTO"],
+      ["none", "NONE"],
+      ["required", "ANY"],
+    ] as const) {
       await run(model, userContext("Hi", { tools }), { toolChoice: choice });
       expect(body(server!.requests.length - 1).toolConfig).toEqual({ functionCallingConfig: { mode } });
     }
@@ -165,7 +204,10 @@ describe("streamGoogle: the request", () => {
 
   it("maps reasoning levels to thinkingConfig per model family; off sends a zero budget or none", async () => {
     server = await startSseServer({ chunks: [textBody("ok")] });
-    const thinkingOf = async (id: string, reasoning: Parameters<typeof streamGoogle>[2] extends infer O ? O extends { reasoning?: infer R } ? R : never : never) => {
+    const thinkingOf = async (
+      id: string,
+      reasoning: Parameters<typeof streamGoogle>[2] extends infer O ? (O extends { reasoning?: infer R } ? R : never) : never,
+    ) => {
       await run(googleModel(id, { baseUrl: server!.url, reasoning: true }), userContext(), { reasoning });
       return body(server!.requests.length - 1).generationConfig?.thinkingConfig;
     };
@@ -185,7 +227,10 @@ describe("streamGoogle: the request", () => {
     server = await startSseServer({ chunks: [textBody('{"a":1}')] });
     const schema = { $schema: "x", type: "object", properties: { a: { type: "number" } }, required: ["a"] };
     await run(googleModel("gemini-2.5-flash", { baseUrl: server.url }), userContext(), { output: { schema } });
-    expect(body(0).generationConfig).toEqual({ responseMimeType: "application/json", responseJsonSchema: { type: "object", properties: { a: { type: "number" } }, required: ["a"] } });
+    expect(body(0).generationConfig).toEqual({
+      responseMimeType: "application/json",
+      responseJsonSchema: { type: "object", properties: { a: { type: "number" } }, required: ["a"] },
+    });
     await run(googleModel("gemini-3-flash-preview", { baseUrl: server.url }), userContext("Hi", { tools }), { output: { schema } });
     expect(body(1).generationConfig).toMatchObject({ responseMimeType: "application/json" });
     await run(googleModel("gemini-2.5-flash", { baseUrl: server.url }), userContext("Hi", { tools, systemPrompt: "Sys." }), { output: { schema } });
@@ -196,7 +241,18 @@ describe("streamGoogle: the request", () => {
 
   it("sends user images as inlineData and reads the key from GEMINI_API_KEY, else GOOGLE_API_KEY", async () => {
     const model = await serve({ chunks: [textBody("a cat")] });
-    const context: Context = { messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" }], timestamp: 1 }] };
+    const context: Context = {
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" },
+          ],
+          timestamp: 1,
+        },
+      ],
+    };
     vi.stubEnv("GEMINI_API_KEY", "from-gemini");
     vi.stubEnv("GOOGLE_API_KEY", "from-google");
     await allEvents(streamGoogle(model, context, { maxRetries: 0 }));
@@ -239,7 +295,17 @@ describe("streamGoogle: continuation", () => {
             { type: "toolCall", id: "fc-9", name: "get_time", arguments: {} },
           ],
         }),
-        { role: "toolResult", toolCallId: "gemini_resp-1_0", toolName: "get_weather", content: [{ type: "text", text: "Sunny" }, { type: "image", data: "AAAA", mimeType: "image/png" }], isError: false, timestamp: 2 },
+        {
+          role: "toolResult",
+          toolCallId: "gemini_resp-1_0",
+          toolName: "get_weather",
+          content: [
+            { type: "text", text: "Sunny" },
+            { type: "image", data: "AAAA", mimeType: "image/png" },
+          ],
+          isError: false,
+          timestamp: 2,
+        },
         { role: "toolResult", toolCallId: "fc-9", toolName: "get_time", content: [{ type: "text", text: "no clock" }], isError: true, timestamp: 3 },
         gemini({ stopReason: "stop", content: [{ type: "text", text: "Sunny.", signature: "dGV4dA==" }] }),
         { role: "user", content: "Thanks", timestamp: 4 },
@@ -286,7 +352,14 @@ describe("streamGoogle: continuation", () => {
           ],
         }),
         { role: "toolResult", toolCallId: "toolu_01A", toolName: "read", content: [{ type: "text", text: "A" }], isError: false, timestamp: 2 },
-        gemini({ model: "gemini-2.5-pro", stopReason: "stop", content: [{ type: "thinking", thinking: "pro thought", signature: "cHJv" }, { type: "text", text: "It says A.", signature: "cHJvLXQ=" }] }),
+        gemini({
+          model: "gemini-2.5-pro",
+          stopReason: "stop",
+          content: [
+            { type: "thinking", thinking: "pro thought", signature: "cHJv" },
+            { type: "text", text: "It says A.", signature: "cHJvLXQ=" },
+          ],
+        }),
         { role: "user", content: "And now?", timestamp: 3 },
       ],
     };
@@ -305,7 +378,15 @@ describe("streamGoogle: errors, retries, abort", () => {
   const json = { "content-type": "application/json" };
 
   it("an error object in the stream ends in one terminal error with Gemini's message; the partial text is kept", async () => {
-    const model = await serve({ chunks: [gsse(gchunk([{ text: "Part" }]), { error: { code: 500, message: "An internal error has occurred.", status: "INTERNAL" } }, gchunk([{ text: "never" }], "STOP"))] });
+    const model = await serve({
+      chunks: [
+        gsse(
+          gchunk([{ text: "Part" }]),
+          { error: { code: 500, message: "An internal error has occurred.", status: "INTERNAL" } },
+          gchunk([{ text: "never" }], "STOP"),
+        ),
+      ],
+    });
     const events = await run(model);
     expect(events.filter((e) => e.type === "error" || e.type === "done")).toHaveLength(1);
     expect(finalOf(events)).toMatchObject({
@@ -316,7 +397,10 @@ describe("streamGoogle: errors, retries, abort", () => {
   });
 
   it("an UNAVAILABLE error before any content is retried", async () => {
-    const model = await serve([{ chunks: [gsse({ error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } })] }, { chunks: [textBody("ok")] }]);
+    const model = await serve([
+      { chunks: [gsse({ error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } })] },
+      { chunks: [textBody("ok")] },
+    ]);
     const events = await run(model, userContext(), { maxRetries: 1, retryBaseDelayMs: 1 });
     expect(types(events)[0]).toBe("retry");
     expect(finalOf(events).content).toEqual([{ type: "text", text: "ok" }]);
@@ -324,9 +408,20 @@ describe("streamGoogle: errors, retries, abort", () => {
 
   it("SAFETY, RECITATION and MALFORMED_FUNCTION_CALL end with an error saying why, keeping text and usage", async () => {
     const model = await serve([
-      { chunks: [gsse(gchunk([{ text: "Here is how" }]), gchunk([], "SAFETY", USAGE, { candidates: [{ finishReason: "SAFETY", index: 0, safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH" }] }] }))] },
+      {
+        chunks: [
+          gsse(
+            gchunk([{ text: "Here is how" }]),
+            gchunk([], "SAFETY", USAGE, {
+              candidates: [{ finishReason: "SAFETY", index: 0, safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH" }] }],
+            }),
+          ),
+        ],
+      },
       { chunks: [gsse(gchunk([{ text: "Lyrics" }], "RECITATION", USAGE))] },
-      { chunks: [gsse({ candidates: [{ finishReason: "MALFORMED_FUNCTION_CALL", finishMessage: "Malformed function call: print(default_api.x(", index: 0 }] })] },
+      {
+        chunks: [gsse({ candidates: [{ finishReason: "MALFORMED_FUNCTION_CALL", finishMessage: "Malformed function call: print(default_api.x(", index: 0 }] })],
+      },
     ]);
     const safety = finalOf(await run(model));
     expect(safety).toMatchObject({ stopReason: "error", content: [{ type: "text", text: "Here is how" }], usage: { input: 12, output: 5 } });
@@ -338,7 +433,9 @@ describe("streamGoogle: errors, retries, abort", () => {
   });
 
   it("a blocked prompt (promptFeedback.blockReason) is an error naming the reason", async () => {
-    const model = await serve({ chunks: [gsse({ promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 } })] });
+    const model = await serve({
+      chunks: [gsse({ promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 } })],
+    });
     expect(finalOf(await run(model)).errorMessage).toBe(
       "Gemini blocked the prompt (blockReason PROHIBITED_CONTENT). Rephrase the request or adjust the safety settings (extraBody.safetySettings).",
     );
@@ -348,36 +445,55 @@ describe("streamGoogle: errors, retries, abort", () => {
     const model = await serve({ chunks: [gsse(gchunk([{ text: "Half" }]))] });
     const message = finalOf(await run(model));
     expect(message).toMatchObject({ stopReason: "error", content: [{ type: "text", text: "Half" }] });
-    expect(message.errorMessage).toBe(`The stream from ${server!.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse ended before the model finished (no finishReason); the partial answer is kept.`);
+    expect(message.errorMessage).toBe(
+      `The stream from ${server!.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse ended before the model finished (no finishReason); the partial answer is kept.`,
+    );
   });
 
   it("429 and 503 are retried after retry-after; 400 and 403 are not", async () => {
     const quota = '{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}';
     const model = await serve([
       { status: 429, headers: { ...json, "retry-after": "0" }, chunks: [quota] },
-      { status: 503, headers: { ...json, "retry-after": "0" }, chunks: ['{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}'] },
+      {
+        status: 503,
+        headers: { ...json, "retry-after": "0" },
+        chunks: ['{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}'],
+      },
       { chunks: [textBody("ok")] },
     ]);
     const events = await run(model, userContext(), { maxRetries: 2 });
     expect(events.filter((e) => e.type === "retry")).toEqual([
-      { type: "retry", attempt: 1, delayMs: 0, reason: expect.stringMatching(/^Rate limited \(HTTP 429\) at .*: Resource has been exhausted \(e\.g\. check quota\)\. \(code 429\)$/) },
+      {
+        type: "retry",
+        attempt: 1,
+        delayMs: 0,
+        reason: expect.stringMatching(/^Rate limited \(HTTP 429\) at .*: Resource has been exhausted \(e\.g\. check quota\)\. \(code 429\)$/),
+      },
       { type: "retry", attempt: 2, delayMs: 0, reason: expect.stringMatching(/^Provider error \(HTTP 503\) at .*: The model is overloaded/) },
     ]);
     expect(finalOf(events).stopReason).toBe("stop");
     await server!.close();
 
     const rejected = await serve([
-      { status: 400, headers: json, chunks: ['{"error":{"code":400,"message":"* GenerateContentRequest.contents: contents is not specified","status":"INVALID_ARGUMENT"}}'] },
+      {
+        status: 400,
+        headers: json,
+        chunks: ['{"error":{"code":400,"message":"* GenerateContentRequest.contents: contents is not specified","status":"INVALID_ARGUMENT"}}'],
+      },
       { status: 403, headers: json, chunks: ['{"error":{"code":403,"message":"Method doesn\'t allow unregistered callers.","status":"PERMISSION_DENIED"}}'] },
     ]);
     vi.stubEnv("GEMINI_API_KEY", "");
     vi.stubEnv("GOOGLE_API_KEY", "");
     const bad = await allEvents(streamGoogle(rejected, userContext(), { maxRetries: 2, retryBaseDelayMs: 1 }));
     expect(types(bad)).toEqual(["error"]);
-    expect(finalOf(bad).errorMessage).toMatch(/^Request rejected \(HTTP 400\) at .*: \* GenerateContentRequest\.contents: contents is not specified \(code 400\)$/);
+    expect(finalOf(bad).errorMessage).toMatch(
+      /^Request rejected \(HTTP 400\) at .*: \* GenerateContentRequest\.contents: contents is not specified \(code 400\)$/,
+    );
     const denied = await allEvents(streamGoogle(rejected, userContext(), { maxRetries: 2, retryBaseDelayMs: 1 }));
     expect(types(denied)).toEqual(["error"]);
-    expect(finalOf(denied).errorMessage).toMatch(/Access denied \(HTTP 403\).*No API key was sent: set GEMINI_API_KEY \(or GOOGLE_API_KEY\) or pass `apiKey`\.$/);
+    expect(finalOf(denied).errorMessage).toMatch(
+      /Access denied \(HTTP 403\).*No API key was sent: set GEMINI_API_KEY \(or GOOGLE_API_KEY\) or pass `apiKey`\.$/,
+    );
     expect(server!.requests).toHaveLength(2);
   });
 
@@ -389,15 +505,28 @@ describe("streamGoogle: errors, retries, abort", () => {
           message: "You exceeded your current quota, please check your plan and billing details.",
           status: "RESOURCE_EXHAUSTED",
           details: [
-            { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests", quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier" }] },
-            { "@type": "type.googleapis.com/google.rpc.Help", links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }] },
+            {
+              "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+              violations: [
+                {
+                  quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                  quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                },
+              ],
+            },
+            {
+              "@type": "type.googleapis.com/google.rpc.Help",
+              links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }],
+            },
             { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay },
           ],
         },
       });
     const model = await serve([{ status: 429, headers: json, chunks: [quota("0.025s")] }, { chunks: [textBody("ok")] }]);
     const events = await run(model, userContext(), { maxRetries: 1, retryBaseDelayMs: 10_000 });
-    expect(events.filter((e) => e.type === "retry")).toEqual([{ type: "retry", attempt: 1, delayMs: 25, reason: expect.stringMatching(/^Rate limited \(HTTP 429\) at .*: You exceeded your current quota/) }]);
+    expect(events.filter((e) => e.type === "retry")).toEqual([
+      { type: "retry", attempt: 1, delayMs: 25, reason: expect.stringMatching(/^Rate limited \(HTTP 429\) at .*: You exceeded your current quota/) },
+    ]);
     expect(finalOf(events)).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: "ok" }] });
     await server!.close();
 

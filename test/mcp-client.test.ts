@@ -92,10 +92,9 @@ describe("connectMcpServer over stdio (server-everything)", () => {
   });
 
   it("progress notifications become tool_execution_update", async () => {
-    const { agent, log } = make(
-      [{ toolCalls: [{ name: "ev_trigger-long-running-operation", arguments: { duration: 0.2, steps: 4 } }] }, { text: "ok" }],
-      { tools: everything.tools },
-    );
+    const { agent, log } = make([{ toolCalls: [{ name: "ev_trigger-long-running-operation", arguments: { duration: 0.2, steps: 4 } }] }, { text: "ok" }], {
+      tools: everything.tools,
+    });
     await agent.prompt("go");
     const updates = log.events.flatMap((e) => (e.type === "tool_execution_update" ? [e.partialResult] : []));
     expect(updates.length).toBeGreaterThanOrEqual(2);
@@ -126,7 +125,12 @@ describe("server-filesystem and server-memory", () => {
     const { agent } = make(
       [
         { toolCalls: [{ name: "fs_write_file", arguments: { path, content: "written by an agent" } }] },
-        { toolCalls: [{ name: "fs_read_text_file", arguments: { path } }, { name: "fs_read_text_file", arguments: { path: "/etc/passwd" } }] },
+        {
+          toolCalls: [
+            { name: "fs_read_text_file", arguments: { path } },
+            { name: "fs_read_text_file", arguments: { path: "/etc/passwd" } },
+          ],
+        },
         { text: "Done." },
       ],
       { tools: files.tools },
@@ -156,7 +160,9 @@ describe("server-filesystem and server-memory", () => {
   it("an agent builds a knowledge graph in server-memory and reads it back", async () => {
     const { agent } = make(
       [
-        { toolCalls: [{ name: "create_entities", arguments: { entities: [{ name: "Ada", entityType: "person", observations: ["wrote the first program"] }] } }] },
+        {
+          toolCalls: [{ name: "create_entities", arguments: { entities: [{ name: "Ada", entityType: "person", observations: ["wrote the first program"] }] } }],
+        },
         { toolCalls: [{ name: "read_graph", arguments: {} }] },
         { text: "Done." },
       ],

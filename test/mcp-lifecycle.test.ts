@@ -38,7 +38,8 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 const tool = (connection: McpConnection, name: string) => connection.tools.find((t) => t.name === name)!;
-const cancellations = async () => JSON.parse(text({ content: (await tool(fixture, "cancellations").execute("c", {}, undefined, () => {})).content } as ToolResultMessage)) as string[];
+const cancellations = async () =>
+  JSON.parse(text({ content: (await tool(fixture, "cancellations").execute("c", {}, undefined, () => {})).content } as ToolResultMessage)) as string[];
 
 describe("tool names", () => {
   it("are valid for every provider, distinct, and stable: a valid name stays, a changed one that collides gets a hash of its MCP name", async () => {
@@ -60,13 +61,24 @@ describe("tool names", () => {
 
 describe("the tool list follows the server", () => {
   it("a tool added by a call is offered at the agent's next turn, and a removed one is gone at the turn after", async () => {
-    const own: AgentTool = { name: "own", description: "the agent's own tool", parameters: { type: "object", properties: {} }, execute: async () => ({ content: [] }) };
+    const own: AgentTool = {
+      name: "own",
+      description: "the agent's own tool",
+      parameters: { type: "object", properties: {} },
+      execute: async () => ({ content: [] }),
+    };
     const seen: string[][] = [];
     const { agent } = make(
       (context, call) => {
         seen.push((context.tools ?? []).map((t) => t.name));
         if (call === 0) return { toolCalls: [{ name: "add_tool", arguments: { name: "fresh.tool" } }] };
-        if (call === 1) return { toolCalls: [{ name: "fresh_tool", arguments: {} }, { name: "remove_tool", arguments: { name: "fresh.tool" } }] };
+        if (call === 1)
+          return {
+            toolCalls: [
+              { name: "fresh_tool", arguments: {} },
+              { name: "remove_tool", arguments: { name: "fresh.tool" } },
+            ],
+          };
         return { text: "done" };
       },
       { tools: [own] },
@@ -132,7 +144,9 @@ describe("calls", () => {
       await agent.prompt("go");
       const [killed, after] = results(agent.state.messages);
       expect(killed?.isError).toBe(true);
-      expect(text(killed)).toMatch(/^MCP tool "trigger-long-running-operation" of `.*server-everything.*` failed: the server closed the connection during the call/);
+      expect(text(killed)).toMatch(
+        /^MCP tool "trigger-long-running-operation" of `.*server-everything.*` failed: the server closed the connection during the call/,
+      );
       expect(after?.isError).toBe(true);
       expect(text(after)).toMatch(/^MCP tool "echo" of .* failed: Not connected/);
     } finally {
@@ -166,7 +180,9 @@ describe.concurrent("a server that fails", () => {
     const error = await connectMcpServer(referenceServer("filesystem", ["/nonexistent-folder-for-tinyagent"])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentError);
     expect((error as AgentError).code).toBe("mcp-server-failed");
-    expect((error as Error).message).toMatch(/^MCP server `.*server-filesystem\/dist\/index\.js \/nonexistent-folder-for-tinyagent` failed before it was ready: .*Its stderr:\n/s);
+    expect((error as Error).message).toMatch(
+      /^MCP server `.*server-filesystem\/dist\/index\.js \/nonexistent-folder-for-tinyagent` failed before it was ready: .*Its stderr:\n/s,
+    );
     expect((error as Error).message).toContain("Error: None of the specified directories are accessible");
   });
 
@@ -187,7 +203,9 @@ describe.concurrent("a server that fails", () => {
   });
 
   it("a spawned server is killed when the parent process exits, even one that ignores its stdin closing", async () => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "--conditions=tinyagent-source", "test/fixtures/mcp-parent-exits.ts"], { timeout: 20_000 });
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "--conditions=tinyagent-source", "test/fixtures/mcp-parent-exits.ts"], {
+      timeout: 20_000,
+    });
     const pid = Number(stdout.trim());
     expect(pid).toBeGreaterThan(0);
     await until(() => !alive(pid));

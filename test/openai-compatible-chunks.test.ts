@@ -15,7 +15,7 @@ const lfBody =
     chunk({ content: "naïve — 日本語" }),
     chunk({ tool_calls: [{ index: 0, id: "call_α", type: "function", function: { name: "sum", arguments: '{"a":' } }] }),
     chunk({ tool_calls: [{ index: 1, id: "call_β", type: "function", function: { name: "echo", arguments: '{"text":"é' } }] }),
-    chunk({ tool_calls: [{ index: 0, function: { arguments: "1,\"b\":2}" } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '1,"b":2}' } }] }),
     chunk({ tool_calls: [{ index: 1, function: { arguments: '🎉 ✓"}' } }] }),
     chunk({}, "tool_calls"),
     usageChunk({ prompt_tokens: 12, completion_tokens: 34, total_tokens: 46 }),
@@ -80,15 +80,16 @@ describe("chunk boundaries", () => {
 
   it("any split of the byte stream (LF or CRLF) gives the same events and final message", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.boolean(),
-        fc.uniqueArray(fc.integer({ min: 1, max: lf.length - 1 }), { maxLength: 16 }),
-        async (useCrlf, cuts) => {
-          const bytes = useCrlf ? crlf : lf;
-          const result = await run(split(bytes, cuts.filter((c) => c < bytes.length)));
-          expect(result).toEqual(reference);
-        },
-      ),
+      fc.asyncProperty(fc.boolean(), fc.uniqueArray(fc.integer({ min: 1, max: lf.length - 1 }), { maxLength: 16 }), async (useCrlf, cuts) => {
+        const bytes = useCrlf ? crlf : lf;
+        const result = await run(
+          split(
+            bytes,
+            cuts.filter((c) => c < bytes.length),
+          ),
+        );
+        expect(result).toEqual(reference);
+      }),
       { numRuns: 60 },
     );
   });

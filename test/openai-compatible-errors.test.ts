@@ -29,7 +29,10 @@ const okBody = sseBody(chunk({ content: "ok" }), chunk({}, "stop"));
 
 describe("HTTP errors", () => {
   it("401 without a key names the environment variable read", async () => {
-    const model = await serve({ status: 401, headers: { "content-type": "application/json" }, chunks: ['{"error":{"message":"Incorrect API key provided","code":"invalid_api_key"}}'] }, "openai");
+    const model = await serve(
+      { status: 401, headers: { "content-type": "application/json" }, chunks: ['{"error":{"message":"Incorrect API key provided","code":"invalid_api_key"}}'] },
+      "openai",
+    );
     vi.stubEnv("OPENAI_API_KEY", "");
     const { message } = await errorOf(model);
     expect(message.stopReason).toBe("error");
@@ -41,7 +44,9 @@ describe("HTTP errors", () => {
   it("401/403 with a key from the environment or the options says which one was rejected", async () => {
     vi.stubEnv("OPENROUTER_API_KEY", "sk-or-bad");
     const model = await serve({ status: 403, chunks: ['{"error":{"message":"No access"}}'] }, "openrouter");
-    expect((await errorOf(model)).message.errorMessage).toMatch(/^Access denied \(HTTP 403\) at .*: No access\. The API key read from OPENROUTER_API_KEY was rejected: check it\.$/);
+    expect((await errorOf(model)).message.errorMessage).toMatch(
+      /^Access denied \(HTTP 403\) at .*: No access\. The API key read from OPENROUTER_API_KEY was rejected: check it\.$/,
+    );
     expect((await errorOf(model, { apiKey: "k" })).message.errorMessage).toMatch(/passed as `apiKey` \(or returned by `getApiKey`\) was rejected/);
     expect(server!.requests[0]!.headers.authorization).toBe("Bearer sk-or-bad");
   });
@@ -91,10 +96,17 @@ describe("broken streams", () => {
   });
 
   it("a stream that ends without finish_reason or [DONE] keeps the partial content", async () => {
-    const model = await serve({ chunks: [sse(chunk({ content: "Trunc" }), chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: '{"a":' } }] }))] });
+    const model = await serve({
+      chunks: [sse(chunk({ content: "Trunc" }), chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: '{"a":' } }] }))],
+    });
     const { message } = await errorOf(model);
-    expect(message.errorMessage).toBe(`The stream from ${server!.url}/v1/chat/completions ended before the model finished (no finish_reason and no [DONE]); the partial answer is kept.`);
-    expect(message.content).toMatchObject([{ type: "text", text: "Trunc" }, { type: "toolCall", id: "c", name: "f" }]);
+    expect(message.errorMessage).toBe(
+      `The stream from ${server!.url}/v1/chat/completions ended before the model finished (no finish_reason and no [DONE]); the partial answer is kept.`,
+    );
+    expect(message.content).toMatchObject([
+      { type: "text", text: "Trunc" },
+      { type: "toolCall", id: "c", name: "f" },
+    ]);
   });
 
   it("a reset after the first delta is not retried and keeps the partial content", async () => {
@@ -117,7 +129,9 @@ describe("broken streams", () => {
     const model = await serve({ chunks: [sse(chunk({ content: "Hi" }))], end: "hang" });
     useFakeClock();
     const events: AssistantMessageEvent[] = [];
-    const ended = new Promise<void>((resolve) => streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 }).subscribe({ next: (e) => events.push(e), complete: resolve }));
+    const ended = new Promise<void>((resolve) =>
+      streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 }).subscribe({ next: (e) => events.push(e), complete: resolve }),
+    );
     await until(() => events.some((e) => e.type === "text_delta"));
     vi.advanceTimersByTime(60);
     await ended;
@@ -139,7 +153,17 @@ describe("broken streams", () => {
     // from the last arrival: no real waits, so a loaded machine cannot make a gap look long.
     const releases: Array<() => void> = [];
     const gates = [0, 1, 2].map(() => new Promise<void>((resolve) => releases.push(resolve)));
-    const model = await serve({ chunks: [sse(chunk({ content: "a" })), () => gates[0], sse(chunk({ content: "b" })), () => gates[1], sse(chunk({ content: "c" })), () => gates[2], okBody] });
+    const model = await serve({
+      chunks: [
+        sse(chunk({ content: "a" })),
+        () => gates[0],
+        sse(chunk({ content: "b" })),
+        () => gates[1],
+        sse(chunk({ content: "c" })),
+        () => gates[2],
+        okBody,
+      ],
+    });
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     let released = 0;
     const events: AssistantMessageEvent[] = [];
@@ -174,7 +198,11 @@ describe("abort", () => {
         complete: resolve,
       }),
     );
-    expect(events.at(-1)).toMatchObject({ type: "error", reason: "aborted", error: { stopReason: "aborted", errorMessage: "The request was aborted.", content: [{ type: "text", text: "partial" }] } });
+    expect(events.at(-1)).toMatchObject({
+      type: "error",
+      reason: "aborted",
+      error: { stopReason: "aborted", errorMessage: "The request was aborted.", content: [{ type: "text", text: "partial" }] },
+    });
     expect(await server!.requests[0]!.closed).toEqual({ byClient: true });
   });
 

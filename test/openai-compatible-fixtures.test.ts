@@ -83,10 +83,16 @@ describe("OpenRouter", () => {
     const { events, message } = await play(
       [
         ": OPENROUTER PROCESSING",
-        or(`{"role":"assistant","content":"","reasoning":"The user","reasoning_details":[{"type":"reasoning.text","text":"The user","format":"anthropic-claude-v1","index":0}]}`),
+        or(
+          `{"role":"assistant","content":"","reasoning":"The user","reasoning_details":[{"type":"reasoning.text","text":"The user","format":"anthropic-claude-v1","index":0}]}`,
+        ),
         ": OPENROUTER PROCESSING",
-        or(`{"role":"assistant","content":"","reasoning":" says hi.","reasoning_details":[{"type":"reasoning.text","text":" says hi.","format":"anthropic-claude-v1","index":0}]}`),
-        or(`{"role":"assistant","content":"","reasoning":null,"reasoning_details":[{"type":"reasoning.text","signature":"ErUBCkYIBRgCIkB","format":"anthropic-claude-v1","index":0}]}`),
+        or(
+          `{"role":"assistant","content":"","reasoning":" says hi.","reasoning_details":[{"type":"reasoning.text","text":" says hi.","format":"anthropic-claude-v1","index":0}]}`,
+        ),
+        or(
+          `{"role":"assistant","content":"","reasoning":null,"reasoning_details":[{"type":"reasoning.text","signature":"ErUBCkYIBRgCIkB","format":"anthropic-claude-v1","index":0}]}`,
+        ),
         or(`{"role":"assistant","content":"Hi there!","reasoning":null}`),
         or(`{"role":"assistant","content":"","reasoning":null}`, `"stop"`),
         or(
@@ -97,7 +103,17 @@ describe("OpenRouter", () => {
       ],
       "anthropic/claude-3.7-sonnet:thinking",
     );
-    expect(types(events)).toEqual(["start", "thinking_start", "thinking_delta", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "done"]);
+    expect(types(events)).toEqual([
+      "start",
+      "thinking_start",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_end",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "done",
+    ]);
     expect(message.content).toEqual([
       { type: "thinking", thinking: "The user says hi.", signature: "ErUBCkYIBRgCIkB" },
       { type: "text", text: "Hi there!" },
@@ -150,7 +166,13 @@ describe("DeepSeek", () => {
 
   it("reads prompt_cache_hit_tokens when prompt_tokens_details is absent", async () => {
     const { message } = await play(
-      [ds(`{"content":"ok"}`, `"stop"`, `,"usage":{"prompt_tokens":100,"completion_tokens":5,"total_tokens":105,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`)],
+      [
+        ds(
+          `{"content":"ok"}`,
+          `"stop"`,
+          `,"usage":{"prompt_tokens":100,"completion_tokens":5,"total_tokens":105,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
+        ),
+      ],
       "deepseek-chat",
     );
     expect(message.usage).toMatchObject({ input: 36, cacheRead: 64, output: 5, totalTokens: 105 });
@@ -166,7 +188,9 @@ describe("vLLM", () => {
       [
         vl(`[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]`),
         vl(`[{"index":0,"delta":{"reasoning_content":"Need the weather."},"logprobs":null,"finish_reason":null}]`),
-        vl(`[{"index":0,"delta":{"tool_calls":[{"id":"chatcmpl-tool-0f8d1b","type":"function","index":0,"function":{"name":"get_weather"}}]},"logprobs":null,"finish_reason":null}]`),
+        vl(
+          `[{"index":0,"delta":{"tool_calls":[{"id":"chatcmpl-tool-0f8d1b","type":"function","index":0,"function":{"name":"get_weather"}}]},"logprobs":null,"finish_reason":null}]`,
+        ),
         vl(`[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\": \\""}}]},"logprobs":null,"finish_reason":null}]`),
         vl(`[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"Dallas\\"}"}}]},"logprobs":null,"finish_reason":null}]`),
         vl(`[{"index":0,"delta":{"content":""},"logprobs":null,"finish_reason":"tool_calls","stop_reason":null}]`),
@@ -191,7 +215,9 @@ describe("Ollama", () => {
     const { message, events } = await play(
       [
         ol(`{"role":"assistant","content":"","reasoning":"User wants Paris weather."}`),
-        ol(`{"role":"assistant","content":"","tool_calls":[{"id":"call_h2k4mz1q","index":0,"type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}`),
+        ol(
+          `{"role":"assistant","content":"","tool_calls":[{"id":"call_h2k4mz1q","index":0,"type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]}`,
+        ),
         ol(`{"role":"assistant","content":""}`, `"stop"`),
         `{"id":"chatcmpl-527","object":"chat.completion.chunk","created":1738000000,"model":"qwen3:8b","system_fingerprint":"fp_ollama","choices":[],"usage":{"prompt_tokens":151,"completion_tokens":37,"total_tokens":188}}`,
       ],

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Agent, openAICompatibleModel, streamOpenAICompatible, type AgentEvent, type AssistantMessageEvent, type Model, type StreamOptions } from "../src/index.js";
+import {
+  Agent,
+  openAICompatibleModel,
+  streamOpenAICompatible,
+  type AgentEvent,
+  type AssistantMessageEvent,
+  type Model,
+  type StreamOptions,
+} from "../src/index.js";
 import { allEvents, chunk, finalOf, sse, sseBody, types, userContext } from "./helpers/openai-chunks.js";
 import { type Script, type SseServer, startSseServer } from "./helpers/sse-server.js";
 

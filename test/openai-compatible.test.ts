@@ -31,7 +31,14 @@ describe("request", () => {
     const context: Context = {
       systemPrompt: "Be brief.",
       messages: [
-        { role: "user", content: [{ type: "text", text: "What is here?" }, { type: "image", data: "aGk=", mimeType: "image/png" }], timestamp: 1 },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is here?" },
+            { type: "image", data: "aGk=", mimeType: "image/png" },
+          ],
+          timestamp: 1,
+        },
         {
           role: "assistant",
           content: [
@@ -40,11 +47,22 @@ describe("request", () => {
             { type: "toolCall", id: "call_1", name: "look", arguments: { at: "a" } },
             { type: "toolCall", id: "call_2", name: "snap", arguments: {} },
           ],
-          api: "openai-completions", provider: "openai-compatible", model: "test-model",
-          usage: emptyUsage(), stopReason: "toolUse", timestamp: 2,
+          api: "openai-completions",
+          provider: "openai-compatible",
+          model: "test-model",
+          usage: emptyUsage(),
+          stopReason: "toolUse",
+          timestamp: 2,
         },
         { role: "toolResult", toolCallId: "call_1", toolName: "look", content: [{ type: "text", text: "a cat" }], isError: false, timestamp: 3 },
-        { role: "toolResult", toolCallId: "call_2", toolName: "snap", content: [{ type: "image", data: "AAA=", mimeType: "image/jpeg" }], isError: false, timestamp: 4 },
+        {
+          role: "toolResult",
+          toolCallId: "call_2",
+          toolName: "snap",
+          content: [{ type: "image", data: "AAA=", mimeType: "image/jpeg" }],
+          isError: false,
+          timestamp: 4,
+        },
         { role: "user", content: "Thanks", timestamp: 5 },
       ],
       tools: [{ name: "look", description: "Looks.", parameters: { type: "object", properties: { at: { type: "string" } } } }],
@@ -64,7 +82,13 @@ describe("request", () => {
       max_tokens: 99,
       messages: [
         { role: "system", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "What is here?" }, { type: "image_url", image_url: { url: "data:image/png;base64,aGk=" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is here?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,aGk=" } },
+          ],
+        },
         {
           role: "assistant",
           content: "Let me look.",
@@ -75,7 +99,13 @@ describe("request", () => {
         },
         { role: "tool", tool_call_id: "call_1", content: "a cat" },
         { role: "tool", tool_call_id: "call_2", content: "(the result is the image in the next message)" },
-        { role: "user", content: [{ type: "text", text: "Images returned by the tools above:" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,AAA=" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Images returned by the tools above:" },
+            { type: "image_url", image_url: { url: "data:image/jpeg;base64,AAA=" } },
+          ],
+        },
         { role: "user", content: "Thanks" },
       ],
       tools: [{ type: "function", function: { name: "look", description: "Looks.", parameters: { type: "object", properties: { at: { type: "string" } } } } }],
@@ -90,8 +120,12 @@ describe("request", () => {
         {
           role: "assistant",
           content: [{ type: "toolCall", id: "call_1", name: "look", arguments: {}, invalidArguments: { raw: '{"at": "a', error: "Unterminated string" } }],
-          api: "openai-completions", provider: "openai-compatible", model: "test-model",
-          usage: emptyUsage(), stopReason: "toolUse", timestamp: 2,
+          api: "openai-completions",
+          provider: "openai-compatible",
+          model: "test-model",
+          usage: emptyUsage(),
+          stopReason: "toolUse",
+          timestamp: 2,
         },
         { role: "toolResult", toolCallId: "call_1", toolName: "look", content: [{ type: "text", text: "bad JSON" }], isError: true, timestamp: 3 },
       ],
@@ -128,7 +162,14 @@ describe("response", () => {
     expect(events.filter((e) => e.type === "text_delta").map((e) => (e as { delta: string }).delta)).toEqual(["Hel", "lo"]);
     expect(events[4]).toMatchObject({ type: "text_end", contentIndex: 0, content: "Hello" });
     const message = finalOf(events);
-    expect(message).toMatchObject({ role: "assistant", content: [{ type: "text", text: "Hello" }], stopReason: "stop", api: "openai-completions", provider: "openai-compatible", model: "test-model" });
+    expect(message).toMatchObject({
+      role: "assistant",
+      content: [{ type: "text", text: "Hello" }],
+      stopReason: "stop",
+      api: "openai-completions",
+      provider: "openai-compatible",
+      model: "test-model",
+    });
     expect(events.at(-1)).toMatchObject({ type: "done", reason: "stop" });
   });
 
@@ -145,7 +186,18 @@ describe("response", () => {
       ],
     });
     const events = await allEvents(streamOpenAICompatible(model, userContext()));
-    expect(types(events)).toEqual(["start", "thinking_start", "thinking_delta", "thinking_delta", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "done"]);
+    expect(types(events)).toEqual([
+      "start",
+      "thinking_start",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_end",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "done",
+    ]);
     expect(finalOf(events).content).toEqual([
       { type: "thinking", thinking: "Deep think more", signature: "sig-1" },
       { type: "text", text: "Answer" },
@@ -168,9 +220,19 @@ describe("response", () => {
     });
     const events = await allEvents(streamOpenAICompatible(model, userContext()));
     expect(types(events)).toEqual([
-      "start", "text_start", "text_delta", "text_end",
-      "toolcall_start", "toolcall_start", "toolcall_delta", "toolcall_delta", "toolcall_delta", "toolcall_delta",
-      "toolcall_end", "toolcall_end", "done",
+      "start",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "toolcall_start",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_delta",
+      "toolcall_delta",
+      "toolcall_delta",
+      "toolcall_end",
+      "toolcall_end",
+      "done",
     ]);
     const deltas = events.filter((e) => e.type === "toolcall_delta").map((e) => (e as { contentIndex: number }).contentIndex);
     expect(deltas).toEqual([2, 1, 2, 1]);
@@ -218,8 +280,11 @@ describe("response", () => {
         sseBody(
           chunk({ content: "ok" }, "stop"),
           usageChunk({
-            prompt_tokens: 1000, completion_tokens: 300, total_tokens: 1300,
-            prompt_tokens_details: { cached_tokens: 400 }, completion_tokens_details: { reasoning_tokens: 200 },
+            prompt_tokens: 1000,
+            completion_tokens: 300,
+            total_tokens: 1300,
+            prompt_tokens_details: { cached_tokens: 400 },
+            completion_tokens_details: { reasoning_tokens: 200 },
           }),
         ),
       ],
@@ -227,7 +292,11 @@ describe("response", () => {
     const priced = { ...model, cost: { input: 2, output: 10, cacheRead: 0.5, cacheWrite: 0 } };
     const { usage } = finalOf(await allEvents(streamOpenAICompatible(priced, userContext())));
     expect(usage).toEqual({
-      input: 600, output: 300, cacheRead: 400, cacheWrite: 0, totalTokens: 1300,
+      input: 600,
+      output: 300,
+      cacheRead: 400,
+      cacheWrite: 0,
+      totalTokens: 1300,
       cost: { input: 0.0012, output: 0.003, cacheRead: 0.0002, cacheWrite: 0, total: expect.closeTo(0.0044, 12) },
     });
   });
@@ -236,16 +305,46 @@ describe("response", () => {
 describe("servers that ignore stream: true", () => {
   it("maps a whole JSON completion as one delta per part", async () => {
     const completion = {
-      id: "chatcmpl-1", object: "chat.completion", created: 1, model: "m",
-      choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: "Sure.", reasoning_content: "Easy.", tool_calls: [{ id: "call_1", type: "function", function: { name: "sum", arguments: '{"a":1}' } }] } }],
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [
+        {
+          index: 0,
+          finish_reason: "tool_calls",
+          message: {
+            role: "assistant",
+            content: "Sure.",
+            reasoning_content: "Easy.",
+            tool_calls: [{ id: "call_1", type: "function", function: { name: "sum", arguments: '{"a":1}' } }],
+          },
+        },
+      ],
       usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
     };
     const model = await serve({ headers: { "content-type": "application/json" }, chunks: [JSON.stringify(completion)] });
     const events = await allEvents(streamOpenAICompatible(model, userContext()));
-    expect(types(events)).toEqual(["start", "thinking_start", "thinking_delta", "thinking_end", "text_start", "text_delta", "text_end", "toolcall_start", "toolcall_delta", "toolcall_end", "done"]);
+    expect(types(events)).toEqual([
+      "start",
+      "thinking_start",
+      "thinking_delta",
+      "thinking_end",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "toolcall_start",
+      "toolcall_delta",
+      "toolcall_end",
+      "done",
+    ]);
     expect(finalOf(events)).toMatchObject({
       stopReason: "toolUse",
-      content: [{ type: "thinking", thinking: "Easy." }, { type: "text", text: "Sure." }, { type: "toolCall", id: "call_1", name: "sum", arguments: { a: 1 } }],
+      content: [
+        { type: "thinking", thinking: "Easy." },
+        { type: "text", text: "Sure." },
+        { type: "toolCall", id: "call_1", name: "sum", arguments: { a: 1 } },
+      ],
       usage: { input: 5, output: 7, totalTokens: 12 },
     });
   });

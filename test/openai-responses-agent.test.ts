@@ -34,7 +34,11 @@ describe("the agent on OpenAI Responses (default stream function, loopback serve
             .body(),
         ],
       },
-      { chunks: [new ResponsesStream().reasoning("rs_b1", ["Both answered."], "gAAAAABoTURN2").message("msg_b2", "Oslo and Lima: ", "21 °C.").completed().body()] },
+      {
+        chunks: [
+          new ResponsesStream().reasoning("rs_b1", ["Both answered."], "gAAAAABoTURN2").message("msg_b2", "Oslo and Lima: ", "21 °C.").completed().body(),
+        ],
+      },
       { chunks: [new ResponsesStream().message("msg_c1", "You're welcome.").completed().body()] },
     ]);
     const agent = new Agent({
@@ -65,7 +69,13 @@ describe("the agent on OpenAI Responses (default stream function, loopback serve
     await agent.prompt("Thanks!");
     expect(inputOf(2).slice(6)).toEqual([
       { type: "reasoning", id: "rs_b1", encrypted_content: "gAAAAABoTURN2", summary: [{ type: "summary_text", text: "Both answered." }] },
-      { type: "message", id: "msg_b2", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Oslo and Lima: 21 °C.", annotations: [] }] },
+      {
+        type: "message",
+        id: "msg_b2",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "Oslo and Lima: 21 °C.", annotations: [] }],
+      },
       { role: "user", content: [{ type: "input_text", text: "Thanks!" }] },
     ]);
   });
@@ -82,7 +92,12 @@ describe("the agent on OpenAI Responses (default stream function, loopback serve
     expectValidTranscript(agent.state.messages);
     for (const request of server.requests) {
       const body = request.json() as { text: { format: Record<string, unknown> }; tools: unknown[] };
-      expect(body.text.format).toMatchObject({ type: "json_schema", name: "forecast", strict: false, schema: { type: "object", required: ["city", "celsius"] } });
+      expect(body.text.format).toMatchObject({
+        type: "json_schema",
+        name: "forecast",
+        strict: false,
+        schema: { type: "object", required: ["city", "celsius"] },
+      });
       expect(body.tools).toHaveLength(1);
     }
     // Without reasoning items, no item ids go back (they would need their reasoning item).
@@ -95,19 +110,44 @@ describe("the agent on OpenAI Responses (default stream function, loopback serve
   it("promptObject without tools sends only the format", async () => {
     server = await startSseServer({ chunks: [new ResponsesStream().message("msg_1", '{"answer":42}').completed().body()] });
     const agent = new Agent({ model: openAIResponsesModel("gpt-4.1-mini", { baseUrl: `${server.url}/v1` }), streamOptions: { apiKey: "k" } });
-    expect(await agent.promptObject("The answer?", { type: "object", properties: { answer: { type: "number" } }, required: ["answer"] })).toEqual({ answer: 42 });
+    expect(await agent.promptObject("The answer?", { type: "object", properties: { answer: { type: "number" } }, required: ["answer"] })).toEqual({
+      answer: 42,
+    });
     const body = server.requests[0]!.json() as Record<string, unknown>;
     expect(body).not.toHaveProperty("tools");
-    expect(body.text).toEqual({ format: { type: "json_schema", name: "output", schema: { type: "object", properties: { answer: { type: "number" } }, required: ["answer"] }, strict: false } });
+    expect(body.text).toEqual({
+      format: {
+        type: "json_schema",
+        name: "output",
+        schema: { type: "object", properties: { answer: { type: "number" } }, required: ["answer"] },
+        strict: false,
+      },
+    });
   });
 });
 
 describe("continuing a transcript made elsewhere on OpenAI Responses", () => {
   const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
-  const assistant = (meta: Pick<AssistantMessage, "api" | "provider" | "model">, content: AssistantMessage["content"], stopReason: AssistantMessage["stopReason"] = "toolUse"): AssistantMessage => ({
-    role: "assistant", content, ...meta, usage, stopReason, timestamp: 2,
+  const assistant = (
+    meta: Pick<AssistantMessage, "api" | "provider" | "model">,
+    content: AssistantMessage["content"],
+    stopReason: AssistantMessage["stopReason"] = "toolUse",
+  ): AssistantMessage => ({
+    role: "assistant",
+    content,
+    ...meta,
+    usage,
+    stopReason,
+    timestamp: 2,
   });
-  const result = (toolCallId: string, text: string): Message => ({ role: "toolResult", toolCallId, toolName: "get_weather", content: [{ type: "text", text }], isError: false, timestamp: 3 });
+  const result = (toolCallId: string, text: string): Message => ({
+    role: "toolResult",
+    toolCallId,
+    toolName: "get_weather",
+    content: [{ type: "text", text }],
+    isError: false,
+    timestamp: 3,
+  });
   const user = (text: string): Message => ({ role: "user", content: text, timestamp: 1 });
 
   it("sends no foreign signatures, drops foreign thinking, and makes tool-call ids valid while keeping them paired", async () => {
@@ -128,17 +168,26 @@ describe("continuing a transcript made elsewhere on OpenAI Responses", () => {
       ]),
       result("get_weather:1/lima", "Lima: 21 °C"),
       // Same provider and api, another model: its encrypted reasoning cannot be read by this one.
-      assistant({ api: "openai-responses", provider: "openai", model: "o3" }, [
-        { type: "thinking", thinking: "Summarize.", signature: sig("rs_o3", "gAAAAo3") },
-        { type: "text", text: "Both are warm.", signature: "msg_o3" },
-      ], "stop"),
+      assistant(
+        { api: "openai-responses", provider: "openai", model: "o3" },
+        [
+          { type: "thinking", thinking: "Summarize.", signature: sig("rs_o3", "gAAAAo3") },
+          { type: "text", text: "Both are warm.", signature: "msg_o3" },
+        ],
+        "stop",
+      ),
       user("Compare."),
     ];
-    const agent = new Agent({ model: openAIResponsesModel("gpt-5", { baseUrl: `${server.url}/v1`, reasoning: true }), streamOptions: { apiKey: "k" }, messages });
+    const agent = new Agent({
+      model: openAIResponsesModel("gpt-5", { baseUrl: `${server.url}/v1`, reasoning: true }),
+      streamOptions: { apiKey: "k" },
+      messages,
+    });
     await agent.continue();
     const input = inputOf(0);
     const body = JSON.stringify(input);
-    for (const foreign of ["anthropic-signature", "redacted-data", "Z2VtaW5pLXNpZw==", "dGhvdWdodA==", "gAAAAo3", "rs_o3", "msg_o3", "Let me check."]) expect(body).not.toContain(foreign);
+    for (const foreign of ["anthropic-signature", "redacted-data", "Z2VtaW5pLXNpZw==", "dGhvdWdodA==", "gAAAAo3", "rs_o3", "msg_o3", "Let me check."])
+      expect(body).not.toContain(foreign);
     const calls = input.filter((i): i is { type: string; call_id: string } => (i as { type?: string }).type === "function_call");
     const outputs = input.filter((i): i is { type: string; call_id: string } => (i as { type?: string }).type === "function_call_output");
     expect(calls.map((c) => c.call_id)).toEqual(outputs.map((o) => o.call_id));
@@ -162,12 +211,30 @@ describe("continuing a transcript made elsewhere on OpenAI Responses", () => {
     const meta = { api: "openai-responses", provider: "openai", model: "gpt-5" };
     const messages: Message[] = [
       user("One"),
-      assistant(meta, [{ type: "thinking", thinking: "a", signature: sig("rs_1", "gA1") }, { type: "text", text: "Partial", signature: "msg_1" }], "aborted"),
+      assistant(
+        meta,
+        [
+          { type: "thinking", thinking: "a", signature: sig("rs_1", "gA1") },
+          { type: "text", text: "Partial", signature: "msg_1" },
+        ],
+        "aborted",
+      ),
       user("Two"),
-      assistant(meta, [{ type: "text", text: "Answer", signature: "msg_2" }, { type: "thinking", thinking: "b", signature: sig("rs_2", "gA2") }], "stop"),
+      assistant(
+        meta,
+        [
+          { type: "text", text: "Answer", signature: "msg_2" },
+          { type: "thinking", thinking: "b", signature: sig("rs_2", "gA2") },
+        ],
+        "stop",
+      ),
       user("Three"),
     ];
-    const agent = new Agent({ model: openAIResponsesModel("gpt-5", { baseUrl: `${server.url}/v1`, reasoning: true }), streamOptions: { apiKey: "k" }, messages });
+    const agent = new Agent({
+      model: openAIResponsesModel("gpt-5", { baseUrl: `${server.url}/v1`, reasoning: true }),
+      streamOptions: { apiKey: "k" },
+      messages,
+    });
     await agent.continue();
     expect(inputOf(0)).toEqual([
       { role: "user", content: [{ type: "input_text", text: "One" }] },

@@ -22,8 +22,18 @@ const request = (i = 0) => server!.requests[i]!.json() as Record<string, unknown
 
 describe("openAIResponsesModel", () => {
   it("defaults to OpenAI's API root, provider openai, api openai-responses", () => {
-    expect(openAIResponsesModel("gpt-5")).toEqual({ id: "gpt-5", name: "gpt-5", api: "openai-responses", provider: "openai", baseUrl: "https://api.openai.com/v1" });
-    expect(openAIResponsesModel("o4-mini", { reasoning: true, maxTokens: 100_000 })).toMatchObject({ reasoning: true, maxTokens: 100_000, api: "openai-responses" });
+    expect(openAIResponsesModel("gpt-5")).toEqual({
+      id: "gpt-5",
+      name: "gpt-5",
+      api: "openai-responses",
+      provider: "openai",
+      baseUrl: "https://api.openai.com/v1",
+    });
+    expect(openAIResponsesModel("o4-mini", { reasoning: true, maxTokens: 100_000 })).toMatchObject({
+      reasoning: true,
+      maxTokens: 100_000,
+      api: "openai-responses",
+    });
   });
 });
 
@@ -50,7 +60,9 @@ describe("streamOpenAIResponses: text", () => {
 
   it("accepts the full …/responses URL as baseUrl and sends the system prompt as instructions", async () => {
     const model = await serve(sseOf(new ResponsesStream().message("msg_01", "ok").completed()));
-    await allEvents(streamOpenAIResponses({ ...model, baseUrl: `${server!.url}/v1/responses/` }, userContext("Hi", { systemPrompt: "Be brief." }), { apiKey: "k" }));
+    await allEvents(
+      streamOpenAIResponses({ ...model, baseUrl: `${server!.url}/v1/responses/` }, userContext("Hi", { systemPrompt: "Be brief." }), { apiKey: "k" }),
+    );
     expect(server!.requests[0]!.url).toBe("/v1/responses");
     expect(request().instructions).toBe("Be brief.");
   });
@@ -58,11 +70,19 @@ describe("streamOpenAIResponses: text", () => {
   it("maps a refusal as text, separate message items as separate blocks", async () => {
     const stream = new ResponsesStream()
       .message("msg_a", "First.")
-      .raw({ type: "response.output_item.added", output_index: 1, item: { id: "msg_b", type: "message", status: "in_progress", content: [], role: "assistant" } })
+      .raw({
+        type: "response.output_item.added",
+        output_index: 1,
+        item: { id: "msg_b", type: "message", status: "in_progress", content: [], role: "assistant" },
+      })
       .raw({ type: "response.content_part.added", item_id: "msg_b", output_index: 1, content_index: 0, part: { type: "refusal", refusal: "" } })
       .raw({ type: "response.refusal.delta", item_id: "msg_b", output_index: 1, content_index: 0, delta: "I can't help with that." })
       .raw({ type: "response.refusal.done", item_id: "msg_b", output_index: 1, content_index: 0, refusal: "I can't help with that." })
-      .raw({ type: "response.output_item.done", output_index: 1, item: { id: "msg_b", type: "message", status: "completed", role: "assistant", content: [{ type: "refusal", refusal: "I can't help with that." }] } })
+      .raw({
+        type: "response.output_item.done",
+        output_index: 1,
+        item: { id: "msg_b", type: "message", status: "completed", role: "assistant", content: [{ type: "refusal", refusal: "I can't help with that." }] },
+      })
       .completed();
     const model = await serve(sseOf(stream));
     expect(finalOf(await run(model)).content).toEqual([
@@ -81,12 +101,26 @@ describe("streamOpenAIResponses: reasoning", () => {
     const model = await serve(sseOf(stream), { reasoning: true, cost: { input: 0.25, output: 2, cacheRead: 0.025, cacheWrite: 0 } });
     const events = await run(model, { reasoning: "high" });
     expect(types(events)).toEqual([
-      "start", "thinking_start", "thinking_delta", "thinking_delta", "thinking_delta", "thinking_delta", "thinking_delta", "thinking_end",
-      "text_start", "text_delta", "text_end", "done",
+      "start",
+      "thinking_start",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_delta",
+      "thinking_end",
+      "text_start",
+      "text_delta",
+      "text_end",
+      "done",
     ]);
     const message = finalOf(events);
     expect(message.content).toEqual([
-      { type: "thinking", thinking: "**Planning**\n\nThe user greets me.\n\nI'll answer briefly.", signature: JSON.stringify({ id: "rs_01", encrypted_content: "gAAAAABoENCRYPTED==" }) },
+      {
+        type: "thinking",
+        thinking: "**Planning**\n\nThe user greets me.\n\nI'll answer briefly.",
+        signature: JSON.stringify({ id: "rs_01", encrypted_content: "gAAAAABoENCRYPTED==" }),
+      },
       { type: "text", text: "Hi there!", signature: "msg_02" },
     ]);
     // input_tokens include the cached ones; output_tokens include the reasoning ones.
@@ -130,12 +164,16 @@ describe("streamOpenAIResponses: function calls", () => {
   const weatherArgs = '{"city":"São Paulo","unit":"c"}';
 
   it("streams one call: arguments merged per item, call_id as the id, the item id as its signature", async () => {
-    const model = await serve(sseOf(new ResponsesStream().functionCall("fc_01", "call_Ab1", "get_weather", weatherArgs, ['{"ci', 'ty":"São', ' Paulo","unit":"c"}']).completed()));
+    const model = await serve(
+      sseOf(new ResponsesStream().functionCall("fc_01", "call_Ab1", "get_weather", weatherArgs, ['{"ci', 'ty":"São', ' Paulo","unit":"c"}']).completed()),
+    );
     const events = await run(model);
     expect(types(events)).toEqual(["start", "toolcall_start", "toolcall_delta", "toolcall_delta", "toolcall_delta", "toolcall_end", "done"]);
     const message = finalOf(events);
     expect(message.stopReason).toBe("toolUse");
-    expect(message.content).toEqual([{ type: "toolCall", id: "call_Ab1", name: "get_weather", arguments: { city: "São Paulo", unit: "c" }, signature: "fc_01" }]);
+    expect(message.content).toEqual([
+      { type: "toolCall", id: "call_Ab1", name: "get_weather", arguments: { city: "São Paulo", unit: "c" }, signature: "fc_01" },
+    ]);
   });
 
   it("streams several calls after reasoning and text, each its own block", async () => {
@@ -163,7 +201,12 @@ describe("streamOpenAIResponses: function calls", () => {
       await allEvents(streamOpenAIResponses(model, context, { apiKey: "k", toolChoice }));
     }
     expect(request().tools).toEqual([{ type: "function", name: "get_weather", description: "Weather of a city.", parameters, strict: false }]);
-    expect(server!.requests.map((r) => (r.json() as { tool_choice: unknown }).tool_choice)).toEqual(["auto", "none", "required", { type: "function", name: "get_weather" }]);
+    expect(server!.requests.map((r) => (r.json() as { tool_choice: unknown }).tool_choice)).toEqual([
+      "auto",
+      "none",
+      "required",
+      { type: "function", name: "get_weather" },
+    ]);
   });
 });
 
@@ -171,14 +214,38 @@ describe("streamOpenAIResponses: odd streams", () => {
   it("fills in items whose deltas never came from their done events, ignores unknown events and empty deltas", async () => {
     const stream = new ResponsesStream()
       .raw({ type: "response.queued" })
-      .raw({ type: "response.output_item.done", output_index: 0, item: { id: "rs_x", type: "reasoning", encrypted_content: "gAAAAx", summary: [{ type: "summary_text", text: "A." }, { type: "summary_text", text: "B." }] } })
-      .raw({ type: "response.output_item.added", output_index: 1, item: { id: "msg_x", type: "message", status: "in_progress", content: [], role: "assistant" } })
+      .raw({
+        type: "response.output_item.done",
+        output_index: 0,
+        item: {
+          id: "rs_x",
+          type: "reasoning",
+          encrypted_content: "gAAAAx",
+          summary: [
+            { type: "summary_text", text: "A." },
+            { type: "summary_text", text: "B." },
+          ],
+        },
+      })
+      .raw({
+        type: "response.output_item.added",
+        output_index: 1,
+        item: { id: "msg_x", type: "message", status: "in_progress", content: [], role: "assistant" },
+      })
       .raw({ type: "response.output_text.delta", item_id: "msg_x", output_index: 1, content_index: 0, delta: "" })
       .raw({ type: "response.output_text.annotation.added", item_id: "msg_x", output_index: 1, annotation: { type: "url_citation" } })
-      .raw({ type: "response.output_item.done", output_index: 1, item: { id: "msg_x", type: "message", role: "assistant", content: [{ type: "output_text", text: "Only done." }] } })
+      .raw({
+        type: "response.output_item.done",
+        output_index: 1,
+        item: { id: "msg_x", type: "message", role: "assistant", content: [{ type: "output_text", text: "Only done." }] },
+      })
       .raw({ type: "response.output_item.added", output_index: 2, item: { id: "fc_x", type: "function_call", arguments: "", call_id: "call_x", name: "f" } })
       .raw({ type: "response.function_call_arguments.done", item_id: "fc_x", output_index: 2, arguments: '{"a":1}' })
-      .raw({ type: "response.output_item.done", output_index: 2, item: { id: "fc_x", type: "function_call", arguments: '{"a":1}', call_id: "call_x", name: "f" } })
+      .raw({
+        type: "response.output_item.done",
+        output_index: 2,
+        item: { id: "fc_x", type: "function_call", arguments: '{"a":1}', call_id: "call_x", name: "f" },
+      })
       .completed();
     const model = await serve(sseOf(stream));
     expect(finalOf(await run(model)).content).toEqual([
@@ -194,12 +261,20 @@ describe("streamOpenAIResponses: odd streams", () => {
     expect(finalOf(await run(model))).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: "part" }] });
     const cut = finalOf(await run(model));
     expect(cut.stopReason).toBe("error");
-    expect(cut.errorMessage).toBe(`The stream from ${server!.url}/v1/responses ended before the response completed (no response.completed); the partial answer is kept.`);
+    expect(cut.errorMessage).toBe(
+      `The stream from ${server!.url}/v1/responses ended before the response completed (no response.completed); the partial answer is kept.`,
+    );
     expect(cut.content).toEqual([{ type: "text", text: "part", signature: "m" }]);
   });
 
   it("maps a whole JSON response (a server that ignored stream: true)", async () => {
-    const body = { id: "resp_1", object: "response", status: "completed", output: [{ id: "msg_j", type: "message", role: "assistant", content: [{ type: "output_text", text: "whole" }] }], usage: { input_tokens: 3, output_tokens: 1 } };
+    const body = {
+      id: "resp_1",
+      object: "response",
+      status: "completed",
+      output: [{ id: "msg_j", type: "message", role: "assistant", content: [{ type: "output_text", text: "whole" }] }],
+      usage: { input_tokens: 3, output_tokens: 1 },
+    };
     const model = await serve({ headers: { "content-type": "application/json" }, chunks: [JSON.stringify(body)] });
     expect(finalOf(await run(model))).toMatchObject({ stopReason: "stop", content: [{ type: "text", text: "whole" }], usage: { input: 3, output: 1 } });
   });
@@ -233,10 +308,18 @@ describe("streamOpenAIResponses: stop reasons and errors", () => {
   });
 
   it("an `error` event with the error nested (as some servers send it) and response.failed alone", async () => {
-    const nested = new ResponsesStream().raw({ type: "error", error: { type: "insufficient_quota", code: "insufficient_quota", message: "You exceeded your current quota.", param: null } });
-    const failed = new ResponsesStream().failed("rate_limit_exceeded", "Request too large for gpt-5-mini on tokens per min (TPM): Limit 30000, Requested 35364.");
+    const nested = new ResponsesStream().raw({
+      type: "error",
+      error: { type: "insufficient_quota", code: "insufficient_quota", message: "You exceeded your current quota.", param: null },
+    });
+    const failed = new ResponsesStream().failed(
+      "rate_limit_exceeded",
+      "Request too large for gpt-5-mini on tokens per min (TPM): Limit 30000, Requested 35364.",
+    );
     const model = await serve([sseOf(nested), sseOf(failed)]);
-    expect(finalOf(await run(model)).errorMessage).toBe("The provider reported an error mid-stream: You exceeded your current quota. (code insufficient_quota)");
+    expect(finalOf(await run(model)).errorMessage).toBe(
+      "The provider reported an error mid-stream: You exceeded your current quota. (code insufficient_quota)",
+    );
     expect(finalOf(await run(model)).errorMessage).toBe(
       "The provider reported a failed response: Request too large for gpt-5-mini on tokens per min (TPM): Limit 30000, Requested 35364. (code rate_limit_exceeded)",
     );
@@ -246,7 +329,11 @@ describe("streamOpenAIResponses: stop reasons and errors", () => {
 
   it("retries HTTP 429 after retry-after, before start", async () => {
     const model = await serve([
-      { status: 429, headers: { "retry-after": "2" }, chunks: ['{"error":{"message":"Rate limit reached for gpt-5-mini.","type":"requests","code":"rate_limit_exceeded"}}'] },
+      {
+        status: 429,
+        headers: { "retry-after": "2" },
+        chunks: ['{"error":{"message":"Rate limit reached for gpt-5-mini.","type":"requests","code":"rate_limit_exceeded"}}'],
+      },
       sseOf(new ResponsesStream().message("m", "ok").completed()),
     ]);
     const events: AssistantMessageEvent[] = [];
@@ -272,12 +359,26 @@ describe("streamOpenAIResponses: stop reasons and errors", () => {
     vi.useRealTimers();
     await finished;
     expect(types(events)).toEqual(["retry", "start", "text_start", "text_delta", "text_end", "done"]);
-    expect(events[0]).toMatchObject({ attempt: 1, delayMs: 2000, reason: `Rate limited (HTTP 429) at ${server!.url}/v1/responses: Rate limit reached for gpt-5-mini. (code rate_limit_exceeded)` });
+    expect(events[0]).toMatchObject({
+      attempt: 1,
+      delayMs: 2000,
+      reason: `Rate limited (HTTP 429) at ${server!.url}/v1/responses: Rate limit reached for gpt-5-mini. (code rate_limit_exceeded)`,
+    });
   });
 
   it("does not retry 400 or 401, and says what to do", async () => {
-    const bad = { status: 400, headers: { "content-type": "application/json" }, chunks: ['{"error":{"message":"Unsupported parameter: \'temperature\' is not supported with this model.","type":"invalid_request_error","param":"temperature","code":"unsupported_parameter"}}'] };
-    const unauthorized = { status: 401, headers: { "content-type": "application/json" }, chunks: ['{"error":{"message":"Incorrect API key provided: sk-test.","type":"invalid_request_error","code":"invalid_api_key"}}'] };
+    const bad = {
+      status: 400,
+      headers: { "content-type": "application/json" },
+      chunks: [
+        '{"error":{"message":"Unsupported parameter: \'temperature\' is not supported with this model.","type":"invalid_request_error","param":"temperature","code":"unsupported_parameter"}}',
+      ],
+    };
+    const unauthorized = {
+      status: 401,
+      headers: { "content-type": "application/json" },
+      chunks: ['{"error":{"message":"Incorrect API key provided: sk-test.","type":"invalid_request_error","code":"invalid_api_key"}}'],
+    };
     const model = await serve([bad, unauthorized]);
     const first = finalOf(await run(model, { temperature: 0.2, retryBaseDelayMs: 1 }));
     expect(first.errorMessage).toBe(

@@ -34,7 +34,10 @@ describe("streamOpenRouter", () => {
     server = await startSseServer({ chunks: [okBody] });
     const model = openRouterModel("deepseek/deepseek-r1", { baseUrl: `${server.url}/api/v1`, reasoning: true });
     const events = await allEvents(streamOpenRouter(model, userContext()));
-    expect(finalOf(events).content).toEqual([{ type: "thinking", thinking: "hmm" }, { type: "text", text: "ok" }]);
+    expect(finalOf(events).content).toEqual([
+      { type: "thinking", thinking: "hmm" },
+      { type: "text", text: "ok" },
+    ]);
     const req = server.requests[0]!;
     expect(req.url).toBe("/api/v1/chat/completions");
     expect(req.headers.authorization).toBe("Bearer sk-or-v1-test");

@@ -86,7 +86,12 @@ describe("instrumentAgent", () => {
 
     const [tool] = t.named("execute_tool");
     expect(tool?.name).toBe("execute_tool sum");
-    expect(tool!.attributes).toMatchObject({ "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "sum", "gen_ai.tool.call.id": "call-1", "gen_ai.tool.type": "function" });
+    expect(tool!.attributes).toMatchObject({
+      "gen_ai.operation.name": "execute_tool",
+      "gen_ai.tool.name": "sum",
+      "gen_ai.tool.call.id": "call-1",
+      "gen_ai.tool.type": "function",
+    });
     for (const child of [...chats, tool!]) {
       expect(parentOf(child)).toBe(run!.spanContext().spanId);
       expect(child.spanContext().traceId).toBe(run!.spanContext().traceId);

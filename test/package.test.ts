@@ -48,7 +48,12 @@ await local.close();
 function tsconfig(module: string, moduleResolution: string, outDir?: string): string {
   return JSON.stringify({
     compilerOptions: {
-      target: "ES2022", lib: ["ES2023", "DOM"], module, moduleResolution, strict: true, types: [],
+      target: "ES2022",
+      lib: ["ES2023", "DOM"],
+      module,
+      moduleResolution,
+      strict: true,
+      types: [],
       ...(outDir ? { outDir } : { noEmit: true, skipLibCheck: true }),
     },
     files: ["quickstart.ts"],
@@ -56,7 +61,12 @@ function tsconfig(module: string, moduleResolution: string, outDir?: string): st
 }
 
 type LockEntry = { version: string; resolved?: string; integrity?: string; dependencies?: Record<string, string>; [key: string]: unknown };
-const manifest = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, unknown> };
+const manifest = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, unknown>;
+};
 const repoLock = JSON.parse(readFileSync(join(repo, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> };
 
 /**

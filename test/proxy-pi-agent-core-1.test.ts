@@ -56,7 +56,14 @@ describe("pi-agent-core 1.x clients through createProxyServer", () => {
     const messages = [
       { role: "system", content: "Be brief.", sections: { style: "<style>plain</style>", lang: "<lang>en</lang>" }, toolsAdded: [sum], timestamp: 0 },
       { role: "user", content: "hi", timestamp: 1 },
-      { role: "system", content: [{ type: "text", text: "Now also echo." }], sections: { lang: null, tone: "<tone>warm</tone>" }, toolsAdded: [echo], toolsRemoved: [{ name: "sum" }], timestamp: 2 },
+      {
+        role: "system",
+        content: [{ type: "text", text: "Now also echo." }],
+        sections: { lang: null, tone: "<tone>warm</tone>" },
+        toolsAdded: [echo],
+        toolsRemoved: [{ name: "sum" }],
+        timestamp: 2,
+      },
       { role: "user", content: "again", timestamp: 3 },
     ];
     const upstream = recording({ text: "ok" });

@@ -122,7 +122,11 @@ describe("proxy server rejections", () => {
     const { url } = await startProxy({ upstream: createFauxProvider(() => ({ text: "ok" })).streamFn, authToken: [TOKEN, " padded "] });
     const attempts = ["Bearer \u00a0", "Bearer  ", `Bearer  ${TOKEN}`, `Bearer\t${TOKEN}`, "Bearer padded", "Bearer  padded"];
     for (const authorization of attempts) {
-      const reply = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`, "latin1");
+      const reply = await raw(
+        url,
+        `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        "latin1",
+      );
       expect(reply, JSON.stringify(authorization)).toMatch(/^HTTP\/1\.1 401 /);
     }
     expect((await post(url, { headers: { ...auth, Authorization: `bearer ${TOKEN}` } })).status).toBe(200);
@@ -131,7 +135,10 @@ describe("proxy server rejections", () => {
   it("times out slow headers and slow bodies with 408", async () => {
     const { url } = await startProxy({ upstream: createFauxProvider([]).streamFn, headersTimeoutMs: 150, bodyTimeoutMs: 150 });
     expect(await raw(url, "POST /api/stream HTTP/1.1\r\nHost: x\r\n")).toMatch(/^HTTP\/1\.1 408 /);
-    const slowBody = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    const slowBody = await raw(
+      url,
+      `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+    );
     expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
     expect(slowBody).toContain("Request body did not arrive within 150 ms.");
   });
@@ -151,7 +158,7 @@ describe("proxy CORS", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(preflight.headers.get("access-control-allow-headers")).toBe("Authorization, Content-Type");
-    const denied = await post(url, { headers: { Origin: "https://app.example" } , body: "{" });
+    const denied = await post(url, { headers: { Origin: "https://app.example" }, body: "{" });
     expect(denied.headers.get("access-control-allow-origin")).toBe("https://app.example");
     const other = await post(url, { method: "OPTIONS", headers: { Origin: "https://evil.example" } });
     expect(other.status).toBe(403);
@@ -211,7 +218,9 @@ describe("hostile input", () => {
     expect(JSON.parse(top.text).error).toBe("The request body is nested deeper than 64 levels; flatten it (limits.maxDepth).");
     // 200k levels where the schema takes anything (tool parameters): refused before the upstream, which would overflow its stack.
     const tools = `[{"name":"t","description":"d","parameters":${deepObject(200_000)}}]`;
-    const inTools = await post(url, { body: `{"model":{"id":"${fauxModel().id}"},"context":{"messages":[{"role":"user","content":"hi","timestamp":1}],"tools":${tools}}}` });
+    const inTools = await post(url, {
+      body: `{"model":{"id":"${fauxModel().id}"},"context":{"messages":[{"role":"user","content":"hi","timestamp":1}],"tools":${tools}}}`,
+    });
     expect(inTools.status).toBe(400);
     expect(JSON.parse(inTools.text).error).toBe("The request body is nested deeper than 64 levels; flatten it (limits.maxDepth).");
     expect(faux.calls).toHaveLength(0);
@@ -247,7 +256,9 @@ describe("hostile input", () => {
     const started = performance.now();
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), "127.0.0.1", () =>
-        socket.write(`POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`),
+        socket.write(
+          `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`,
+        ),
       );
       const drip = setInterval(() => socket.writable && socket.write("{"), 20);
       let received = "";
@@ -306,7 +317,8 @@ describe("hostile request targets", () => {
 });
 
 describe("bounds on counts, not only bytes", () => {
-  const request = (ctx: Record<string, unknown>, options: Record<string, unknown> = {}) => JSON.stringify({ model: { id: fauxModel().id }, context: ctx, options });
+  const request = (ctx: Record<string, unknown>, options: Record<string, unknown> = {}) =>
+    JSON.stringify({ model: { id: fauxModel().id }, context: ctx, options });
   const hi = { role: "user", content: "hi", timestamp: 1 };
 
   it("322k tiny tools inside the byte limit: 413 before any schema work or upstream call", async () => {
@@ -334,18 +346,30 @@ describe("bounds on counts, not only bytes", () => {
       const reply = await post(url, { body });
       return { status: reply.status, error: (JSON.parse(reply.text) as { error: string }).error };
     };
-    expect(await refused(request({ messages: Array(11).fill(hi) }))).toEqual({ status: 413, error: "The request has 11 messages; this proxy accepts at most 10 (limits.maxMessages)." });
+    expect(await refused(request({ messages: Array(11).fill(hi) }))).toEqual({
+      status: 413,
+      error: "The request has 11 messages; this proxy accepts at most 10 (limits.maxMessages).",
+    });
     const blocks = { role: "user", content: Array(21).fill({ type: "text", text: "x" }), timestamp: 1 };
-    expect(await refused(request({ messages: [blocks] }))).toEqual({ status: 413, error: "The request has more than 20 content blocks; this proxy accepts at most 20 (limits.maxContentBlocks)." });
+    expect(await refused(request({ messages: [blocks] }))).toEqual({
+      status: 413,
+      error: "The request has more than 20 content blocks; this proxy accepts at most 20 (limits.maxContentBlocks).",
+    });
     const system = { role: "system", toolsAdded: [{ name: "a" }, { name: "b" }] };
-    expect(await refused(request({ messages: [system, system, hi] }))).toMatchObject({ status: 413, error: expect.stringMatching(/tools; this proxy accepts at most 3 \(limits\.maxTools\)/) });
+    expect(await refused(request({ messages: [system, system, hi] }))).toMatchObject({
+      status: 413,
+      error: expect.stringMatching(/tools; this proxy accepts at most 3 \(limits\.maxTools\)/),
+    });
     const schema = { type: "object", properties: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`p${i}`, { type: "string" }])) };
     expect(await refused(request({ messages: [hi], tools: [{ name: "wide", parameters: schema }] }))).toMatchObject({
       status: 413,
       error: expect.stringMatching(/values in tool parameter schemas; this proxy accepts at most 50 \(limits\.maxSchemaNodes\)\.$/),
     });
     // 2^53 - 1 output tokens (the largest safe integer) is refused; more than the server's model allows is capped at the model's maxTokens.
-    expect(await refused(request({ messages: [hi] }, { maxTokens: 2 ** 53 - 1 }))).toEqual({ status: 400, error: "options.maxTokens is 9007199254740991; this proxy accepts at most 1048576 (limits.maxOutputTokens)." });
+    expect(await refused(request({ messages: [hi] }, { maxTokens: 2 ** 53 - 1 }))).toEqual({
+      status: 400,
+      error: "options.maxTokens is 9007199254740991; this proxy accepts at most 1048576 (limits.maxOutputTokens).",
+    });
     expect(faux.calls).toHaveLength(0);
     expect((await post(url, { body: request({ messages: [hi] }, { maxTokens: 100_000 }) })).status).toBe(200);
     expect(faux.calls[0]?.options?.maxTokens).toBe(4096);
@@ -366,7 +390,9 @@ describe("concurrent streams", () => {
     const third = await post(url);
     expect(third.status).toBe(429);
     expect(third.headers.get("retry-after")).toBe("1");
-    expect(JSON.parse(third.text).error).toBe("Too many streams at once for this client: 2 in flight, the limit is 2 (maxStreamsPerClient). Wait for one to end.");
+    expect(JSON.parse(third.text).error).toBe(
+      "Too many streams at once for this client: 2 in flight, the limit is 2 (maxStreamsPerClient). Wait for one to end.",
+    );
     // Another token still gets one stream, then the server-wide cap answers.
     const other = open("second-token-xyz");
     held.push(other);
@@ -389,7 +415,9 @@ describe("upstream timeouts", () => {
     const reply = await post(url);
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.text.trim().replace(/^data: /, ""))).toMatchObject({
-      type: "error", reason: "error", errorMessage: "Proxy: the upstream sent nothing for 40 ms (upstreamIdleTimeoutMs); stream cancelled.",
+      type: "error",
+      reason: "error",
+      errorMessage: "Proxy: the upstream sent nothing for 40 ms (upstreamIdleTimeoutMs); stream cancelled.",
     });
     await silent.aborted;
     await silent.unsubscribed;
@@ -397,12 +425,15 @@ describe("upstream timeouts", () => {
   });
 
   it("an upstream that never ends, though never idle, ends at upstreamTimeoutMs", async () => {
-    const chatty = watchedUpstream(() => new Observable<AssistantMessageEvent>((subscriber) => {
-      const faux = createFauxProvider([{ text: "x".repeat(10), hold: new Promise(() => {}) }]);
-      const inner = faux.streamFn(fauxModel(), context).subscribe((event) => subscriber.next(event));
-      const beat = setInterval(() => subscriber.next({ type: "retry", attempt: 1, delayMs: 0, reason: "beat" }), 5);
-      return () => (clearInterval(beat), inner.unsubscribe());
-    }));
+    const chatty = watchedUpstream(
+      () =>
+        new Observable<AssistantMessageEvent>((subscriber) => {
+          const faux = createFauxProvider([{ text: "x".repeat(10), hold: new Promise(() => {}) }]);
+          const inner = faux.streamFn(fauxModel(), context).subscribe((event) => subscriber.next(event));
+          const beat = setInterval(() => subscriber.next({ type: "retry", attempt: 1, delayMs: 0, reason: "beat" }), 5);
+          return () => (clearInterval(beat), inner.unsubscribe());
+        }),
+    );
     const { url } = await startProxy({ upstream: chatty.streamFn, upstreamIdleTimeoutMs: 60_000, upstreamTimeoutMs: 80 });
     const reply = await post(url);
     expect(reply.text).toContain('"errorMessage":"Proxy: the upstream stream took longer than 80 ms (upstreamTimeoutMs); stream cancelled."');
@@ -492,7 +523,10 @@ describe("secrets in pieces, upstream addresses", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const { model } = await startProxy({ upstream: undefined, models: [openAICompatibleModel({ id: "m", baseUrl: `http://127.0.0.1:${port}/v1?key=query-secret-123` })] });
+    const { model } = await startProxy({
+      upstream: undefined,
+      models: [openAICompatibleModel({ id: "m", baseUrl: `http://127.0.0.1:${port}/v1?key=query-secret-123` })],
+    });
     const message = finalOf(await collect(streamProxy(model, context)));
     expect(message.errorMessage).toBe("Could not connect to the upstream: connection refused. Is the server running, and is the base URL right?");
   });
@@ -501,13 +535,25 @@ describe("secrets in pieces, upstream addresses", () => {
 describe("proxy.handler mounted in another server", () => {
   it("keeps the body limits and timeouts; the header timeout is the host server's, set as the handler's TSDoc says", async () => {
     const { createProxyServer } = await import("../src/proxy.js");
-    const proxy = createProxyServer({ authToken: TOKEN, apiKey: KEY, models: [fauxModel()], upstream: createFauxProvider(() => ({ text: "ok" })).streamFn, bodyTimeoutMs: 150, maxBodyBytes: 1024 });
-    const host = createServer({ headersTimeout: 150, requestTimeout: 2000, connectionsCheckingInterval: 50 }, (req, res) => (req.url?.startsWith("/api/") ? proxy.handler(req, res) : res.writeHead(404).end()));
+    const proxy = createProxyServer({
+      authToken: TOKEN,
+      apiKey: KEY,
+      models: [fauxModel()],
+      upstream: createFauxProvider(() => ({ text: "ok" })).streamFn,
+      bodyTimeoutMs: 150,
+      maxBodyBytes: 1024,
+    });
+    const host = createServer({ headersTimeout: 150, requestTimeout: 2000, connectionsCheckingInterval: 50 }, (req, res) =>
+      req.url?.startsWith("/api/") ? proxy.handler(req, res) : res.writeHead(404).end(),
+    );
     await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
     try {
       expect(await raw(url, "POST /api/stream HTTP/1.1\r\nHost: x\r\n")).toMatch(/^HTTP\/1\.1 408 /);
-      const slowBody = await raw(url, `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+      const slowBody = await raw(
+        url,
+        `POST /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+      );
       expect(slowBody).toContain("Request body did not arrive within 150 ms.");
       expect((await post(url, { body: "x".repeat(4096) })).status).toBe(413);
       expect((await post(url)).text).toContain('"type":"done"');

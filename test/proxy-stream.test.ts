@@ -161,7 +161,13 @@ describe("TinyAgent (Python) request shapes", () => {
               { type: "tool_call", id: "c1", name: "sum", arguments: { a: 1, b: 2 }, partial_json: '{"a":1,"b":2}' },
               null,
             ],
-            stop_reason: "tool_calls", timestamp: 5, api: "openai", provider: "openai", model: "faux-1", usage: null, error_message: null,
+            stop_reason: "tool_calls",
+            timestamp: 5,
+            api: "openai",
+            provider: "openai",
+            model: "faux-1",
+            usage: null,
+            error_message: null,
           },
           { role: "tool_result", tool_call_id: "c1", tool_name: "sum", content: [{ type: "text", text: "3" }], details: {}, is_error: false, timestamp: 6 },
         ],
@@ -169,7 +175,11 @@ describe("TinyAgent (Python) request shapes", () => {
       },
       options: { temperature: null, maxTokens: null, reasoning: null },
     };
-    const response = await fetch(`${url}/api/stream`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const response = await fetch(`${url}/api/stream`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(200);
     // Read it the way the Python client does: `data: ` lines, one JSON object each.
     const lines = (await response.text()).split("\n").filter((l) => l.startsWith("data: "));
@@ -188,7 +198,11 @@ describe("TinyAgent (Python) request shapes", () => {
             { type: "text", text: "calling" },
             { type: "toolCall", id: "c1", name: "sum", arguments: { a: 1, b: 2 } },
           ],
-          api: "openai", provider: "openai", model: "faux-1", stopReason: "toolUse", timestamp: 5,
+          api: "openai",
+          provider: "openai",
+          model: "faux-1",
+          stopReason: "toolUse",
+          timestamp: 5,
           usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } },
         },
         { role: "toolResult", toolCallId: "c1", toolName: "sum", content: [{ type: "text", text: "3" }], details: {}, isError: false, timestamp: 6 },

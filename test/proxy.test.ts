@@ -23,11 +23,11 @@ const scripts: Record<string, FauxResponse> = {
     text: "Calling two tools.",
     toolCalls: [
       { name: "sum", arguments: { numbers: [1, 2, 3] } },
-      { name: "echo", arguments: { text: "a \"quoted\" string\nwith a newline" } },
+      { name: "echo", arguments: { text: 'a "quoted" string\nwith a newline' } },
     ],
     chunkSize: 3,
   },
-  "unparseable tool arguments": { toolCalls: [{ name: "sum", arguments: "{\"numbers\": [1, 2" }] },
+  "unparseable tool arguments": { toolCalls: [{ name: "sum", arguments: '{"numbers": [1, 2' }] },
   "length stop": { text: "cut", stopReason: "length" },
   "error after content": { text: "partial answer", error: "upstream exploded" },
   "error before content": { error: "rate limited" },
@@ -81,9 +81,7 @@ describe("streamProxy through createProxyServer", () => {
     const { proxy, model } = await startProxy({ upstream: upstream.streamFn });
     const controller = new AbortController();
     const started = deferred();
-    const events = collect(
-      streamProxy(model, context, { signal: controller.signal }).pipe(tap((e) => e.type === "start" && started.resolve())),
-    );
+    const events = collect(streamProxy(model, context, { signal: controller.signal }).pipe(tap((e) => e.type === "start" && started.resolve())));
     await started.promise;
     controller.abort();
     await Promise.all([upstream.aborted, upstream.unsubscribed]);

@@ -35,7 +35,11 @@ afterAll(async () => {
 
 function Chat({ agent }: { agent: AgentLike }) {
   const { transcript, state, can } = useAgent(agent);
-  return createElement("p", null, `${state} · ${transcript.length} messages · send ${can({ type: "agent.prompt" }) ? "on" : "off"} · stop ${can({ type: "agent.abort" }) ? "on" : "off"}`);
+  return createElement(
+    "p",
+    null,
+    `${state} · ${transcript.length} messages · send ${can({ type: "agent.prompt" }) ? "on" : "off"} · stop ${can({ type: "agent.abort" }) ? "on" : "off"}`,
+  );
 }
 
 describe("useAgent (tinyagent/react)", () => {

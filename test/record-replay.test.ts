@@ -65,7 +65,13 @@ describe("record and replay", () => {
     const { replay, recording } = await expectReplayMatches(
       recordScenario(
         [
-          { toolCalls: [{ name: "add", arguments: { a: 5, b: 1 } }, { name: "add", arguments: { a: 1, b: 2 } }, { name: "nope", arguments: {} }] },
+          {
+            toolCalls: [
+              { name: "add", arguments: { a: 5, b: 1 } },
+              { name: "add", arguments: { a: 1, b: 2 } },
+              { name: "nope", arguments: {} },
+            ],
+          },
           { text: "6 and 3" },
         ],
         { tools: [add] },
@@ -86,11 +92,21 @@ describe("record and replay", () => {
     const careful = gatedTool("careful", { requiresApproval: true });
     const { recording } = await expectReplayMatches(
       recordScenario(
-        [{ toolCalls: [{ name: "slow", arguments: {} }, { name: "careful", arguments: {} }] }, { text: "steered" }],
+        [
+          {
+            toolCalls: [
+              { name: "slow", arguments: {} },
+              { name: "careful", arguments: {} },
+            ],
+          },
+          { text: "steered" },
+        ],
         { tools: [slow.tool, careful.tool] },
         async (agent) => {
           const run = agent.prompt("go");
-          await until(() => agent.state.pendingToolCalls.size === 2 && agent.actor.getSnapshot().context.pendingToolCalls.some((c) => c.status === "awaitingApproval"));
+          await until(
+            () => agent.state.pendingToolCalls.size === 2 && agent.actor.getSnapshot().context.pendingToolCalls.some((c) => c.status === "awaitingApproval"),
+          );
           agent.steer("also this");
           const waiting = agent.actor.getSnapshot().context.pendingToolCalls.find((c) => c.status === "awaitingApproval")!;
           agent.approve(waiting.toolCallId);
@@ -108,7 +124,15 @@ describe("record and replay", () => {
     const { tool } = gatedTool();
     const { replay } = await expectReplayMatches(
       recordScenario(
-        [{ text: "partial", error: "upstream exploded" }, { toolCalls: [{ name: "gate", arguments: {} }, { name: "gate", arguments: {} }] }],
+        [
+          { text: "partial", error: "upstream exploded" },
+          {
+            toolCalls: [
+              { name: "gate", arguments: {} },
+              { name: "gate", arguments: {} },
+            ],
+          },
+        ],
         { tools: [tool], toolExecution: "sequential", maxTurns: Number.POSITIVE_INFINITY },
         async (agent) => {
           await agent.prompt("first");
@@ -139,7 +163,15 @@ describe("record and replay", () => {
   it("hooks: a blocked call, a patched result, and a shouldStopAfterTurn hook that throws", async () => {
     const { replay } = await expectReplayMatches(
       recordScenario(
-        [{ toolCalls: [{ name: "add", arguments: { a: 1, b: 1 } }, { name: "add", arguments: { a: 2, b: 2 } }] }, { text: "never" }],
+        [
+          {
+            toolCalls: [
+              { name: "add", arguments: { a: 1, b: 1 } },
+              { name: "add", arguments: { a: 2, b: 2 } },
+            ],
+          },
+          { text: "never" },
+        ],
         {
           tools: [add],
           beforeToolCall: ({ args }) => ((args as { a: number }).a === 1 ? { block: true, reason: "no ones" } : undefined),
@@ -182,11 +214,21 @@ describe("record and replay", () => {
 
   it("redacts every credential header, in the header and in configure events, by the rule persist uses", async () => {
     const secrets = {
-      authorization: "Bearer sk-auth-1", "api-key": "sk-azure-2", "x-goog-api-key": "sk-goog-3", cookie: "session=sk-cookie-4",
-      "proxy-authorization": "Basic sk-proxy-5", "x-auth-token": "sk-token-6", "x-api-key": "sk-anthropic-7", "X-Client-Secret": "sk-secret-8",
+      authorization: "Bearer sk-auth-1",
+      "api-key": "sk-azure-2",
+      "x-goog-api-key": "sk-goog-3",
+      cookie: "session=sk-cookie-4",
+      "proxy-authorization": "Basic sk-proxy-5",
+      "x-auth-token": "sk-token-6",
+      "x-api-key": "sk-anthropic-7",
+      "X-Client-Secret": "sk-secret-8",
     };
     const faux = createFauxProvider([{ text: "ok" }, { text: "again" }]);
-    const agent = new Agent({ model: { ...faux.model, headers: { ...secrets, "x-title": "demo" } }, streamFn: faux.streamFn, streamOptions: { apiKey: "sk-key-9", headers: secrets } });
+    const agent = new Agent({
+      model: { ...faux.model, headers: { ...secrets, "x-title": "demo" } },
+      streamFn: faux.streamFn,
+      streamOptions: { apiKey: "sk-key-9", headers: secrets },
+    });
     const recording = recordRun(agent);
     await agent.prompt("hi");
     agent.setModel({ ...faux.model, headers: secrets });
@@ -226,7 +268,7 @@ function prose(chars: number): string {
   const words = "the agent streams a reply while tools run and the model thinks".split(" ");
   let seed = 7;
   let text = "";
-  while (text.length < chars) text += `${words[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % words.length]} `;
+  while (text.length < chars) text += `${words[((seed = (seed * 1103515245 + 12345) % 2 ** 31)) % words.length]} `;
   return text.slice(0, chars);
 }
 

@@ -119,9 +119,23 @@ describe("remoteAgent against agentRequestHandler (loopback)", () => {
     expectValidTranscript(remote.actor.getSnapshot().context.messages);
     const outline = seen.filter((e) => e.type !== "message_update").map((e) => e.type);
     expect(outline).toEqual([
-      "agent_start", "turn_start", "message_start", "message_end", "message_start", "message_end",
-      "tool_execution_start", "tool_execution_update", "tool_execution_end", "message_start", "message_end", "turn_end",
-      "turn_start", "message_start", "message_end", "turn_end", "agent_end",
+      "agent_start",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "message_start",
+      "message_end",
+      "tool_execution_start",
+      "tool_execution_update",
+      "tool_execution_end",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "agent_end",
     ]);
     // Rebuilt events are whole: deltas join to the final text, ends carry their messages.
     const deltas = seen.flatMap((e) => (e.type === "message_update" && e.assistantMessageEvent.type === "text_delta" ? [e.assistantMessageEvent.delta] : []));

@@ -47,10 +47,9 @@ const response: fc.Arbitrary<FauxResponse> = fc.record(
   {
     thinking: fc.string({ maxLength: 12 }),
     text: fc.string({ maxLength: 20 }),
-    toolCalls: fc.array(
-      fc.record({ name: fc.constantFrom("add", "fail", "slow", "missing"), arguments: fc.record({ a: fc.integer({ min: 0, max: 9 }) }) }),
-      { maxLength: 3 },
-    ),
+    toolCalls: fc.array(fc.record({ name: fc.constantFrom("add", "fail", "slow", "missing"), arguments: fc.record({ a: fc.integer({ min: 0, max: 9 }) }) }), {
+      maxLength: 3,
+    }),
     error: fc.constant("provider fell over"),
     chunkSize: fc.integer({ min: 1, max: 8 }),
   },

@@ -76,9 +76,7 @@ describe("snapshots drive a UI: can(), tags, selectors", () => {
     expect(waiting).toMatchObject({ toolName: "delete", status: "awaitingApproval" });
     expect(snap().value).toEqual({ executingTools: "awaitingApproval" });
     expect(selectStateName(snap())).toBe("executingTools");
-    expect(legal(agent.actor, waiting!.toolCallId)).toEqual([
-      "agent.steer", "agent.followUp", "agent.abort", "agent.approve", "agent.reject",
-    ]);
+    expect(legal(agent.actor, waiting!.toolCallId)).toEqual(["agent.steer", "agent.followUp", "agent.abort", "agent.approve", "agent.reject"]);
     expect(legal(agent.actor, "other")).toEqual(["agent.steer", "agent.followUp", "agent.abort"]);
     // Without an id, approve/reject ask "is any call waiting?" and act on the first one.
     expect(snap().can({ type: "agent.approve" })).toBe(true);

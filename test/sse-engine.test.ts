@@ -31,7 +31,9 @@ describe("the SSE engine's bounds", () => {
     const model = await serve({ chunks: [sse(chunk({ content: "so far" })), () => gate, ": keep-alive\n\n", () => (commented = true)], end: "hang" });
     useFakeClock();
     const events: AssistantMessageEvent[] = [];
-    const ended = new Promise<void>((resolve) => streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 }).subscribe({ next: (e) => events.push(e), complete: resolve }));
+    const ended = new Promise<void>((resolve) =>
+      streamOpenAICompatible(model, userContext(), { idleTimeoutMs: 60, maxRetries: 0 }).subscribe({ next: (e) => events.push(e), complete: resolve }),
+    );
     await until(() => events.some((e) => e.type === "text_delta"));
     vi.advanceTimersByTime(40);
     release();

@@ -4,11 +4,7 @@ import { checkJsonSchema } from "../src/core/json-schema-check.js";
 import { checkTools, defineTool, toolSpec, validateToolArguments, type AgentTool, type JSONSchema, type StandardSchemaV1 } from "../src/index.js";
 
 /** A hand-written Standard Schema validator (what valibot/ArkType give), with or without Standard JSON Schema. */
-function standardSchema<T>(
-  check: (value: unknown) => T | string,
-  jsonSchema?: JSONSchema,
-  options: { async?: boolean } = {},
-): StandardSchemaV1<unknown, T> {
+function standardSchema<T>(check: (value: unknown) => T | string, jsonSchema?: JSONSchema, options: { async?: boolean } = {}): StandardSchemaV1<unknown, T> {
   const validate = (value: unknown) => {
     const out = check(value);
     const result = typeof out === "string" ? { issues: [{ message: out, path: [{ key: "q" }] }] } : { value: out };
@@ -26,8 +22,7 @@ function standardSchema<T>(
 
 const execute = async () => ({ content: [] });
 const qSchema: JSONSchema = { type: "object", properties: { q: { type: "string" } }, required: ["q"] };
-const qCheck = (value: unknown) =>
-  typeof (value as { q?: unknown }).q === "string" ? (value as { q: string }) : "Expected q to be a string";
+const qCheck = (value: unknown) => (typeof (value as { q?: unknown }).q === "string" ? (value as { q: string }) : "Expected q to be a string");
 
 describe("tool schemas", () => {
   it("takes any Standard Schema validator with a JSON Schema converter, and infers from it", async () => {
@@ -56,7 +51,8 @@ describe("tool schemas", () => {
   });
 
   it("refuses a zod 3 schema, a Standard Schema without JSON Schema and a non-object, naming what is supported", () => {
-    const supported = /Use a zod 4 schema \(zod 4, or zod 3\.25\+ imported from "zod\/v4"\), a Standard Schema validator that can give JSON Schema \(`~standard\.jsonSchema`\), or a plain JSON Schema object\./;
+    const supported =
+      /Use a zod 4 schema \(zod 4, or zod 3\.25\+ imported from "zod\/v4"\), a Standard Schema validator that can give JSON Schema \(`~standard\.jsonSchema`\), or a plain JSON Schema object\./;
     const zod3 = { name: "z3", description: "d", parameters: z3.z.object({ q: z3.z.string() }) as unknown as JSONSchema, execute };
     expect(() => checkTools([zod3])).toThrow(/Tool "z3": its parameters are a zod 3 schema \(import \{ z \} from "zod\/v4" to get zod 4 schemas\)/);
     expect(() => checkTools([zod3])).toThrow(supported);

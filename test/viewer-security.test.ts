@@ -36,7 +36,31 @@ function rawGet(path: string): Promise<{ status: number; body: string }> {
   });
 }
 
-const PIECES = ["..", "%2e%2e", "%2E%2e", ".%2e", "..%2f", "..%5c", "%2f", "%5c", "\\", "..\\", ".", "", "%00", "assets", "api", "sessions", "etc", "passwd", "package.json", "index.html", "app.js", "~", "%252e%252e"];
+const PIECES = [
+  "..",
+  "%2e%2e",
+  "%2E%2e",
+  ".%2e",
+  "..%2f",
+  "..%5c",
+  "%2f",
+  "%5c",
+  "\\",
+  "..\\",
+  ".",
+  "",
+  "%00",
+  "assets",
+  "api",
+  "sessions",
+  "etc",
+  "passwd",
+  "package.json",
+  "index.html",
+  "app.js",
+  "~",
+  "%252e%252e",
+];
 
 describe("run viewer static files", () => {
   it("400 random traversal paths: only the viewer's own files, never the file system", async () => {
@@ -61,7 +85,12 @@ describe("run viewer static files", () => {
 });
 
 /** A request with the headers sent as given (fetch would not let a test set Host). */
-function rawRequest(base: string, path: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawRequest(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port: url.port, path, method, headers }, (res) => {
@@ -76,7 +105,9 @@ function rawRequest(base: string, path: string, headers: Record<string, string> 
 
 describe("run viewer beyond loopback", () => {
   it("refuses to listen on 0.0.0.0 without allowedHosts or a token", async () => {
-    await expect(startRunViewer({ host: "0.0.0.0" })).rejects.toThrow(/listening on 0\.0\.0\.0 serves transcripts beyond this machine.*Give `allowedHosts`.*or a `token`/);
+    await expect(startRunViewer({ host: "0.0.0.0" })).rejects.toThrow(
+      /listening on 0\.0\.0\.0 serves transcripts beyond this machine.*Give `allowedHosts`.*or a `token`/,
+    );
     await expect(startRunViewer({ host: "0.0.0.0", token: "short" })).rejects.toThrow("`token` must be at least 8 characters");
   });
 
@@ -132,10 +163,16 @@ describe("run viewer live events under slow clients", () => {
     const { port } = new URL(live.url);
     const head = `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
     // Five clients that connect and never read (their sockets are paused), one that reads everything.
-    const idle = await Promise.all(Array.from({ length: 5 }, () => new Promise<Socket>((resolve) => {
-      const socket = connect(Number(port), "127.0.0.1", () => socket.write(head, () => resolve(socket)));
-      socket.pause();
-    })));
+    const idle = await Promise.all(
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect(Number(port), "127.0.0.1", () => socket.write(head, () => resolve(socket)));
+            socket.pause();
+          }),
+      ),
+    );
     let read = "";
     const reader = connect(Number(port), "127.0.0.1", () => reader.write(head));
     reader.on("data", (d) => (read += d.toString()));
@@ -148,13 +185,18 @@ describe("run viewer live events under slow clients", () => {
       }
       const frameBytes = Buffer.byteLength(text);
       // Each idle client was cut off: resumed now, it gets what was in flight and then the end, far short of everything.
-      const received = await Promise.all(idle.map((socket) => new Promise<number>((resolve) => {
-        let bytes = 0;
-        socket.on("data", (d) => (bytes += d.length));
-        socket.on("close", () => resolve(bytes));
-        socket.on("error", () => undefined);
-        socket.resume();
-      })));
+      const received = await Promise.all(
+        idle.map(
+          (socket) =>
+            new Promise<number>((resolve) => {
+              let bytes = 0;
+              socket.on("data", (d) => (bytes += d.length));
+              socket.on("close", () => resolve(bytes));
+              socket.on("error", () => undefined);
+              socket.resume();
+            }),
+        ),
+      );
       for (const bytes of received) expect(bytes).toBeLessThan(frames * frameBytes);
       await vi.waitFor(() => expect(read.split("event: session\n").length - 1).toBe(frames), { timeout: 4000 });
     } finally {

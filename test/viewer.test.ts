@@ -17,7 +17,16 @@ import { createFauxProvider } from "../src/testing.js";
 import { deferred, recordEvents, until } from "./helpers/transcript.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let viewer: RunViewer;
 let browser: Browser;
@@ -84,7 +93,7 @@ describe("run viewer", () => {
     await until(() => agent.state.pendingToolCalls.size === 1);
     await page.waitForSelector('.state.active[data-state="executingTools"]');
     await page.waitForSelector('.tool[data-actor="run1:tool-1-0"] .chips span.active:text-is("running")');
-    expect(await page.locator("#transcript").innerText()).toContain("sum({\"numbers\":[12,30,7]})");
+    expect(await page.locator("#transcript").innerText()).toContain('sum({"numbers":[12,30,7]})');
 
     gate.resolve();
     await run;
@@ -93,11 +102,15 @@ describe("run viewer", () => {
     expect(await page.locator("#usage").innerText()).toContain("cost $");
 
     // The timeline lists the run's agent events in the order the agent emitted them.
-    const listed = await page.locator("#timeline li.emitted").evaluateAll((rows) => (rows as unknown as Attributed[]).map((row) => row.getAttribute("data-type")));
+    const listed = await page
+      .locator("#timeline li.emitted")
+      .evaluateAll((rows) => (rows as unknown as Attributed[]).map((row) => row.getAttribute("data-type")));
     expect(listed).toEqual(log.types());
     // Filter by type.
     await page.selectOption("#type-filter", "tool_execution_end");
-    expect(await page.locator("#timeline li").evaluateAll((rows) => (rows as unknown as Attributed[]).map((row) => row.getAttribute("data-type")))).toEqual(["tool_execution_end"]);
+    expect(await page.locator("#timeline li").evaluateAll((rows) => (rows as unknown as Attributed[]).map((row) => row.getAttribute("data-type")))).toEqual([
+      "tool_execution_end",
+    ]);
     await page.selectOption("#type-filter", "");
 
     // Recorded: open the run's JSONL in the page and scrub back to the tool call.
@@ -105,7 +118,11 @@ describe("run viewer", () => {
     expect(recording.status).toBe(200);
     await page.setInputFiles("#file", { name: "sum-run.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(recording.body) });
     await page.waitForSelector("#mode.recorded");
-    const steps = JSON.parse((await rawGet("/api/sessions/recording-2/steps")).body) as { i: number; value: unknown; toolCalls: Record<string, { value: unknown }> }[];
+    const steps = JSON.parse((await rawGet("/api/sessions/recording-2/steps")).body) as {
+      i: number;
+      value: unknown;
+      toolCalls: Record<string, { value: unknown }>;
+    }[];
     expect(await page.locator("#scrub").getAttribute("max")).toBe(String(steps.length - 1));
     expect(await activeState()).toBe("idle");
     const running = steps.find((step) => JSON.stringify(step.toolCalls["run1:tool-1-0"]?.value ?? "").includes("running"))!;
@@ -139,7 +156,11 @@ describe("run viewer", () => {
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(viewer.url);
     await page.waitForSelector("body[data-ready]");
-    await page.setInputFiles("#file", { name: "odd.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from([JSON.stringify(header), ...rest].join("\n")) });
+    await page.setInputFiles("#file", {
+      name: "odd.jsonl",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from([JSON.stringify(header), ...rest].join("\n")),
+    });
     await page.waitForSelector("#mode.recorded");
     await page.locator("#transcript", { hasText: "A normal answer." }).waitFor();
     const transcript = await page.locator("#transcript").innerText();
@@ -154,7 +175,13 @@ describe("run viewer", () => {
     const response = await fetch(new URL("/api/recordings", viewer.url), { method: "POST", body: '{"kind":"tinyagent-run","version":99}\n' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(/^Recording line 1: unsupported recording version 99/);
-    for (const path of ["/assets/../package.json", "/assets/%2e%2e/%2e%2e/package.json", "/..%2f..%2fpackage.json", "//etc/passwd", "/assets/..\\..\\package.json"]) {
+    for (const path of [
+      "/assets/../package.json",
+      "/assets/%2e%2e/%2e%2e/package.json",
+      "/..%2f..%2fpackage.json",
+      "//etc/passwd",
+      "/assets/..\\..\\package.json",
+    ]) {
       const { status, body } = await rawGet(path);
       expect(status, path).toBe(404);
       expect(body, path).not.toContain("devDependencies");

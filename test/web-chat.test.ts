@@ -117,7 +117,10 @@ describe("web chat in headless Chromium (agent on the server, page on remoteAgen
     expect(await buttonsMatchCan()).toEqual({ send: false, stop: true, approve: true, reject: true });
     expect(await page.getByTestId("state").textContent()).toBe("waiting for you");
     await page.getByTestId("approve").click();
-    await page.getByTestId("transcript").getByText(/The time is \d\d:\d\d:\d\d UTC\./).waitFor();
+    await page
+      .getByTestId("transcript")
+      .getByText(/The time is \d\d:\d\d:\d\d UTC\./)
+      .waitFor();
     expect(await page.getByTestId("tool-call").last().getAttribute("data-status")).toBe("done");
     expect(await buttonsMatchCan()).toEqual({ send: true, stop: false });
   });
@@ -157,7 +160,10 @@ describe("web chat in headless Chromium (agent on the server, page on remoteAgen
   });
 
   it("fits at 1024 px and at phone width: no sideways overflow, the composer in view", async () => {
-    for (const viewport of [{ width: 1024, height: 800 }, { width: 390, height: 844 }]) {
+    for (const viewport of [
+      { width: 1024, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
       await page.setViewportSize(viewport);
       await page.waitForFunction(() => overflowX() <= 0);
       const bar = await page.locator(".bar").boundingBox();

@@ -24,20 +24,69 @@ export type SystemEntry = {
 };
 
 const native = (dialect: "anthropic" | "responses" | "google", label: string): SystemEntry[] => [
-  { id: `${dialect}-floor`, label: `${dialect} floor (own wire format)`, concurrent: false, heap: false, only: ["a", "b", "b-large"], dialect, floor: `${dialect}-floor`, load: async () => (await import("./native.js")).nativeFloor(dialect) },
-  { id: `${dialect}-stream`, label: `tinyagent ${label}`, concurrent: false, heap: false, only: ["a", "b", "b-large"], dialect, floor: `${dialect}-floor`, load: async () => (await import("./native.js")).nativeStream(dialect) },
+  {
+    id: `${dialect}-floor`,
+    label: `${dialect} floor (own wire format)`,
+    concurrent: false,
+    heap: false,
+    only: ["a", "b", "b-large"],
+    dialect,
+    floor: `${dialect}-floor`,
+    load: async () => (await import("./native.js")).nativeFloor(dialect),
+  },
+  {
+    id: `${dialect}-stream`,
+    label: `tinyagent ${label}`,
+    concurrent: false,
+    heap: false,
+    only: ["a", "b", "b-large"],
+    dialect,
+    floor: `${dialect}-floor`,
+    load: async () => (await import("./native.js")).nativeStream(dialect),
+  },
 ];
 
 /** The systems: ceiling and floor first, then ours, then the peers. */
 export const SYSTEMS: readonly SystemEntry[] = [
   { id: "raw", label: "server ceiling (raw byte drain)", concurrent: false, heap: false, load: async () => (await import("./raw.js")).rawSystem },
   { id: "floor", label: "floor (fetch+parser+JSON.parse+append)", concurrent: true, heap: false, load: async () => (await import("./floor.js")).floorSystem },
-  { id: "tinyagent-stream", label: "tinyagent streamOpenAICompatible", concurrent: false, heap: false, load: async () => (await import("./tinyagent-stream.js")).tinyagentStreamSystem },
-  { id: "tinyagent-agent", label: "tinyagent Agent (1 subscriber)", concurrent: true, heap: true, load: async () => (await import("./tinyagent-agent.js")).tinyagentAgentSystem },
-  { id: "tinyagent-inspect", label: "tinyagent Agent + inspect observer", concurrent: false, heap: false, load: async () => (await import("./tinyagent-agent.js")).tinyagentInspectSystem },
-  { id: "tinyagent-viewer", label: "tinyagent Agent + run viewer attached", concurrent: false, heap: false, only: ["a", "h"], load: async () => (await import("./tinyagent-agent.js")).tinyagentViewerSystem() },
+  {
+    id: "tinyagent-stream",
+    label: "tinyagent streamOpenAICompatible",
+    concurrent: false,
+    heap: false,
+    load: async () => (await import("./tinyagent-stream.js")).tinyagentStreamSystem,
+  },
+  {
+    id: "tinyagent-agent",
+    label: "tinyagent Agent (1 subscriber)",
+    concurrent: true,
+    heap: true,
+    load: async () => (await import("./tinyagent-agent.js")).tinyagentAgentSystem,
+  },
+  {
+    id: "tinyagent-inspect",
+    label: "tinyagent Agent + inspect observer",
+    concurrent: false,
+    heap: false,
+    load: async () => (await import("./tinyagent-agent.js")).tinyagentInspectSystem,
+  },
+  {
+    id: "tinyagent-viewer",
+    label: "tinyagent Agent + run viewer attached",
+    concurrent: false,
+    heap: false,
+    only: ["a", "h"],
+    load: async () => (await import("./tinyagent-agent.js")).tinyagentViewerSystem(),
+  },
   { id: "pi-ai", label: "pi-ai streamOpenAICompletions", concurrent: false, heap: false, load: async () => (await import("./pi-ai.js")).piAiSystem },
-  { id: "pi-agent", label: "pi-agent-core Agent (1 subscriber)", concurrent: true, heap: true, load: async () => (await import("./pi-agent.js")).piAgentSystem },
+  {
+    id: "pi-agent",
+    label: "pi-agent-core Agent (1 subscriber)",
+    concurrent: true,
+    heap: true,
+    load: async () => (await import("./pi-agent.js")).piAgentSystem,
+  },
   { id: "ai-sdk", label: "AI SDK streamText (+tools, stopWhen)", concurrent: true, heap: true, load: async () => (await import("./ai-sdk.js")).aiSdkSystem },
   ...native("anthropic", "streamAnthropic"),
   ...native("responses", "streamOpenAIResponses"),

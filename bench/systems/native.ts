@@ -93,5 +93,7 @@ export function nativeFloor(dialect: Native): BenchSystem {
 /** tinyagent's native stream of `dialect`, one subscriber appending every text delta. */
 export function nativeStream(dialect: Native): BenchSystem {
   const provider = PROVIDERS[dialect];
-  return streamSystem(`${dialect}-stream`, `tinyagent ${provider.label}`, provider.model, (model, context) => provider.stream(model, context, { apiKey: "bench" }));
+  return streamSystem(`${dialect}-stream`, `tinyagent ${provider.label}`, provider.model, (model, context) =>
+    provider.stream(model, context, { apiKey: "bench" }),
+  );
 }

@@ -114,7 +114,14 @@ export function conversationFor(workload: Workload, turnIndex: number): Message[
       timestamp: 0,
     });
     for (const call of toolCalls) {
-      messages.push({ role: "toolResult", toolCallId: call.id, toolName: call.name, content: [{ type: "text", text: BENCH_TOOL.resultText }], isError: false, timestamp: 0 });
+      messages.push({
+        role: "toolResult",
+        toolCallId: call.id,
+        toolName: call.name,
+        content: [{ type: "text", text: BENCH_TOOL.resultText }],
+        isError: false,
+        timestamp: 0,
+      });
     }
   }
   return messages;

@@ -44,7 +44,9 @@ function ToolCard({ call, pending, result, chat }: { call: ToolCall; pending?: P
         <span className="tool-name">{call.name}</span>
         <span className={`pill ${status}`}>{STATUS_LABEL[status] ?? status}</span>
       </div>
-      <pre className="tool-args" data-testid="tool-args">{args === "{}" ? "(no arguments)" : args}</pre>
+      <pre className="tool-args" data-testid="tool-args">
+        {args === "{}" ? "(no arguments)" : args}
+      </pre>
       {progress && !result && (
         <div className="tool-progress" data-testid="tool-progress">
           <span className="spinner" aria-hidden="true" />
@@ -58,10 +60,21 @@ function ToolCard({ call, pending, result, chat }: { call: ToolCall; pending?: P
       )}
       {status === "awaitingApproval" && (
         <div className="tool-actions">
-          <button type="button" className="primary" data-testid="approve" disabled={!chat.can({ type: "agent.approve", toolCallId: call.id })} onClick={() => chat.approve(call.id)}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="approve"
+            disabled={!chat.can({ type: "agent.approve", toolCallId: call.id })}
+            onClick={() => chat.approve(call.id)}
+          >
             Approve
           </button>
-          <button type="button" data-testid="reject" disabled={!chat.can({ type: "agent.reject", toolCallId: call.id })} onClick={() => chat.reject(call.id, "The user declined.")}>
+          <button
+            type="button"
+            data-testid="reject"
+            disabled={!chat.can({ type: "agent.reject", toolCallId: call.id })}
+            onClick={() => chat.reject(call.id, "The user declined.")}
+          >
             Reject
           </button>
         </div>
@@ -71,19 +84,35 @@ function ToolCard({ call, pending, result, chat }: { call: ToolCall; pending?: P
 }
 
 /** An assistant message: thinking (folded once done), the text as Markdown, tool cards; a tag when it was cut short. */
-function Assistant({ message, streaming, chat, results, pending }: {
+function Assistant({
+  message,
+  streaming,
+  chat,
+  results,
+  pending,
+}: {
   message: AssistantMessage;
   streaming: boolean;
   chat: UseAgentResult;
   results: Map<string, ToolResultMessage>;
   pending: Map<string, PendingToolCall>;
 }) {
-  const tag = message.stopReason === "aborted" ? "stopped" : message.stopReason === "error" ? "failed" : message.stopReason === "length" ? "cut at max tokens" : undefined;
+  const tag =
+    message.stopReason === "aborted"
+      ? "stopped"
+      : message.stopReason === "error"
+        ? "failed"
+        : message.stopReason === "length"
+          ? "cut at max tokens"
+          : undefined;
   return (
-    <article className={`msg assistant${streaming ? " streaming" : ""}`} data-role="assistant" data-stop-reason={streaming ? undefined : message.stopReason} data-testid={streaming ? "streaming" : undefined}>
-      <div className="role">
-        Assistant{tag && <span className={`tag ${message.stopReason}`}>{tag}</span>}
-      </div>
+    <article
+      className={`msg assistant${streaming ? " streaming" : ""}`}
+      data-role="assistant"
+      data-stop-reason={streaming ? undefined : message.stopReason}
+      data-testid={streaming ? "streaming" : undefined}
+    >
+      <div className="role">Assistant{tag && <span className={`tag ${message.stopReason}`}>{tag}</span>}</div>
       {message.content.map((block, i) =>
         block.type === "thinking" ? (
           block.thinking && (
@@ -112,7 +141,13 @@ function User({ message }: { message: AgentMessage }) {
   );
 }
 
-const STATE_LABEL: Record<string, string> = { awaitingApproval: "waiting for you", idle: "ready", streaming: "writing…", executingTools: "using tools…", turnEnd: "thinking…" };
+const STATE_LABEL: Record<string, string> = {
+  awaitingApproval: "waiting for you",
+  idle: "ready",
+  streaming: "writing…",
+  executingTools: "using tools…",
+  turnEnd: "thinking…",
+};
 
 function formatCost(total: number): string {
   return total === 0 ? "$0" : total < 0.01 ? `$${total.toFixed(5)}` : `$${total.toFixed(2)}`;
@@ -162,7 +197,10 @@ export function App({ agent, modelName, onNewChat }: Props) {
     <div className="app">
       <header className="top">
         <div className="brand">
-          <span className="logo" aria-hidden="true">◆</span> tinyagent <span className="model">{modelName}</span>
+          <span className="logo" aria-hidden="true">
+            ◆
+          </span>{" "}
+          tinyagent <span className="model">{modelName}</span>
         </div>
         <div className="meta">
           <span className={`pill state ${connection === "open" ? state : connection}`} data-testid="state" data-state={state}>

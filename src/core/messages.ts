@@ -52,11 +52,7 @@ export function userMessage(content: string | (TextContent | ImageContent)[]): U
 }
 
 /** An assistant message that no model produced: how a run records an abort or a failure. */
-export function syntheticAssistantMessage(
-  model: Model | undefined,
-  stopReason: "error" | "aborted",
-  errorMessage: string,
-): AssistantMessage {
+export function syntheticAssistantMessage(model: Model | undefined, stopReason: "error" | "aborted", errorMessage: string): AssistantMessage {
   return {
     role: "assistant",
     content: [],
@@ -91,9 +87,7 @@ export function toolCallsOf(message: AssistantMessage): ToolCall[] {
 
 /** Default `convertToLlm`: keeps user, assistant and toolResult messages, drops app-defined ones. */
 export function defaultConvertToLlm(messages: AgentMessage[]): Message[] {
-  return messages.filter(
-    (m): m is Message => m.role === "user" || m.role === "assistant" || m.role === "toolResult",
-  );
+  return messages.filter((m): m is Message => m.role === "user" || m.role === "assistant" || m.role === "toolResult");
 }
 
 /** The last assistant message of `messages`, if any. */

@@ -16,17 +16,21 @@ export type StandardIssue = {
 };
 
 /** What `~standard.validate` returns: the value, or the issues. */
-export type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: ReadonlyArray<StandardIssue> };
+export type StandardResult<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<StandardIssue> };
 
 /** The JSON Schema dialect asked of a Standard JSON Schema converter. */
 export type StandardJSONSchemaTarget = "draft-2020-12" | "draft-07" | "openapi-3.0" | ({} & string);
 
 /** Standard JSON Schema: turns a schema's input or output type into JSON Schema. May throw. */
 export type StandardJSONSchemaConverter = {
-  readonly input: (options: { readonly target: StandardJSONSchemaTarget; readonly libraryOptions?: Record<string, unknown> | undefined }) => Record<string, unknown>;
-  readonly output: (options: { readonly target: StandardJSONSchemaTarget; readonly libraryOptions?: Record<string, unknown> | undefined }) => Record<string, unknown>;
+  readonly input: (options: {
+    readonly target: StandardJSONSchemaTarget;
+    readonly libraryOptions?: Record<string, unknown> | undefined;
+  }) => Record<string, unknown>;
+  readonly output: (options: {
+    readonly target: StandardJSONSchemaTarget;
+    readonly libraryOptions?: Record<string, unknown> | undefined;
+  }) => Record<string, unknown>;
 };
 
 /** The `~standard` properties of a {@link StandardSchemaV1}. */

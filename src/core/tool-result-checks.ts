@@ -73,7 +73,8 @@ export function checkBeforeToolCall(decision: unknown): BeforeDecision {
   if (decision === undefined || decision === null) return { kind: "run" };
   const expected = "return nothing, { block: true, reason } or { result: " + RESULT_SHAPE + " }";
   if (!isRecord(decision)) return { kind: "invalid", problem: `beforeToolCall hook returned ${describeValue(decision)}; ${expected}` };
-  if (decision.block === true) return { kind: "block", reason: typeof decision.reason === "string" && decision.reason ? decision.reason : "Tool call was blocked." };
+  if (decision.block === true)
+    return { kind: "block", reason: typeof decision.reason === "string" && decision.reason ? decision.reason : "Tool call was blocked." };
   if (!("result" in decision)) return { kind: "run" };
   const result = checkToolResult(decision.result, "result");
   if (!result.ok) return { kind: "invalid", problem: `beforeToolCall hook returned an invalid result: ${result.problem}; ${expected}` };

@@ -58,7 +58,10 @@ function standardJsonSchema(owner: SchemaOwner, schema: StandardSchemaV1): JSONS
   } catch (error) {
     throw new AgentError(owner.code, `${owner.name}: its schema cannot be turned into JSON Schema (${(error as Error).message}).`);
   }
-  const vendor = standard.vendor === "zod" ? 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)' : `a "${standard.vendor}" Standard Schema without a JSON Schema converter`;
+  const vendor =
+    standard.vendor === "zod"
+      ? 'a zod 3 schema (import { z } from "zod/v4" to get zod 4 schemas)'
+      : `a "${standard.vendor}" Standard Schema without a JSON Schema converter`;
   throw unsupported(owner, vendor);
 }
 
@@ -137,7 +140,10 @@ export function checkTools(tools: readonly AgentTool[]): void {
     }
     seen.add(tool.name);
     if (tool.replay !== undefined && tool.replay !== "never" && tool.replay !== "safe") {
-      throw new AgentError("invalid-tool", `Tool "${tool.name}" has replay ${describe(tool.replay)}: use "safe" (run again after a restart) or "never" (the default).`);
+      throw new AgentError(
+        "invalid-tool",
+        `Tool "${tool.name}" has replay ${describe(tool.replay)}: use "safe" (run again after a restart) or "never" (the default).`,
+      );
     }
     compile(tool);
   }

@@ -305,17 +305,10 @@ export type AgentTool<TArgs = unknown, TDetails = unknown> = {
 // ───────────────────────────── 4. Agent ─────────────────────────────
 
 /** What `beforeToolCall` may answer. */
-export type BeforeToolCallResult =
-  | void
-  | undefined
-  | { block: true; reason: string }
-  | { result: AgentToolResult; isError?: boolean };
+export type BeforeToolCallResult = void | undefined | { block: true; reason: string } | { result: AgentToolResult; isError?: boolean };
 
 /** What `afterToolCall` may answer; each field given replaces the result's own. */
-export type AfterToolCallResult =
-  | void
-  | undefined
-  | { content?: (TextContent | ImageContent)[]; details?: unknown; isError?: boolean; terminate?: boolean };
+export type AfterToolCallResult = void | undefined | { content?: (TextContent | ImageContent)[]; details?: unknown; isError?: boolean; terminate?: boolean };
 
 /** What the tool-call hooks are told about a call. */
 export type ToolCallHookContext = {

@@ -24,7 +24,8 @@ function readRecording(file: string): string {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new Error("not a regular file; give the path of a .jsonl recording.");
-    if (stat.size > MAX_RECORDING_BYTES) throw new Error(`the file is ${stat.size} bytes; tinyagent view opens recordings of up to ${MAX_RECORDING_BYTES} bytes.`);
+    if (stat.size > MAX_RECORDING_BYTES)
+      throw new Error(`the file is ${stat.size} bytes; tinyagent view opens recordings of up to ${MAX_RECORDING_BYTES} bytes.`);
     const buffer = Buffer.alloc(Math.min(stat.size, MAX_RECORDING_BYTES) + 1);
     let length = 0;
     for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
@@ -89,7 +90,12 @@ export async function runCli(argv: string[], output: CliOutput = console): Promi
   let viewer: RunViewer;
   try {
     const allowedHosts = values["allowed-host"];
-    viewer = await startRunViewer({ port, host: values.host, ...(allowedHosts ? { allowedHosts } : {}), ...(values.token !== undefined ? { token: values.token } : {}) });
+    viewer = await startRunViewer({
+      port,
+      host: values.host,
+      ...(allowedHosts ? { allowedHosts } : {}),
+      ...(values.token !== undefined ? { token: values.token } : {}),
+    });
   } catch (error) {
     output.error(`tinyagent view: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return { exitCode: 2 };

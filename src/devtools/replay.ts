@@ -10,15 +10,7 @@ import { createActor, fromCallback, type AnyActorRef, type InspectionEvent } fro
 import { setActorClock } from "../../machines/actor-clock.js";
 import { agentMachine } from "../../machines/agent.machine.js";
 import { toolCallMachine } from "../../machines/tool-call.machine.js";
-import {
-  RecordingError,
-  parseRunEntry,
-  parseRunHeader,
-  splitRunLog,
-  type RunLogEntry,
-  type RunLogEvent,
-  type RunLogHeader,
-} from "./run-log.js";
+import { RecordingError, parseRunEntry, parseRunHeader, splitRunLog, type RunLogEntry, type RunLogEvent, type RunLogHeader } from "./run-log.js";
 import { BatchDecoder } from "./model-events-codec.js";
 import { actorPath, isTracedActor, traceRun, type RunStep } from "./run-trace.js";
 import type { AgentEvent } from "../core/types.js";
@@ -33,8 +25,18 @@ export type RunReplay = {
 };
 
 const ROOT_EVENTS = new Set([
-  "agent.prompt", "agent.continue", "agent.steer", "agent.followUp", "agent.abort", "agent.approve", "agent.reject",
-  "agent.configure", "agent.replaceMessages", "agent.appendMessage", "agent.reset", "model.events",
+  "agent.prompt",
+  "agent.continue",
+  "agent.steer",
+  "agent.followUp",
+  "agent.abort",
+  "agent.approve",
+  "agent.reject",
+  "agent.configure",
+  "agent.replaceMessages",
+  "agent.appendMessage",
+  "agent.reset",
+  "model.events",
 ]);
 const TOOL_CALL_EVENTS = new Set(["approve", "reject", "abort", "update"]);
 
@@ -120,14 +122,20 @@ function replayEntries(header: RunLogHeader, entries: (RunLogEntry & { line: num
     for (const recorded of entries) {
       if (recorded.kind !== "event") continue;
       // Format 2 writes stream batches without their partial messages: rebuild them (in order, each from the last).
-      const entry = header.version >= 2 && recorded.to === "root" && recorded.event.type === "model.events" ? { ...recorded, event: batches.decode(recorded as never) } : recorded;
+      const entry =
+        header.version >= 2 && recorded.to === "root" && recorded.event.type === "model.events"
+          ? { ...recorded, event: batches.decode(recorded as never) }
+          : recorded;
       current = entry;
       at.line = entry.line;
       if (isDerived(entry, root)) {
         const sent = derived.shift();
         if (!sent || sent.type !== entry.event.type || sent.to !== entry.to || sent.from !== entry.from) {
           const got = sent ? `${sent.type} (${sent.from} → ${sent.to})` : "nothing";
-          throw new RecordingError(entry.line, `the replay diverged: the recording has ${entry.event.type} (${entry.from} → ${entry.to}) here, the replay sent ${got}.`);
+          throw new RecordingError(
+            entry.line,
+            `the replay diverged: the recording has ${entry.event.type} (${entry.from} → ${entry.to}) here, the replay sent ${got}.`,
+          );
         }
         continue;
       }
@@ -158,8 +166,7 @@ function deliver(root: AnyActorRef, entry: RunLogEvent & { line: number }): void
   if (!knownEvent(entry.to, entry.event.type)) {
     throw new RecordingError(entry.line, `unknown event "${entry.event.type}" for actor "${entry.to}"; was this recorded by another version of tinyagent?`);
   }
-  const target =
-    entry.to === "root" ? root : (root.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children[entry.to];
+  const target = entry.to === "root" ? root : (root.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children[entry.to];
   if (!target) {
     throw new RecordingError(entry.line, `the event "${entry.event.type}" is for actor "${entry.to}", which does not exist at this point of the replay.`);
   }

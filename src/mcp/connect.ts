@@ -167,8 +167,7 @@ class Connection implements McpConnection {
     const chosen = listed.filter(
       // Task-only tools need the SDK's experimental tasks API, which these tools do not speak.
       (tool) =>
-        tool.execution?.taskSupport !== "required" &&
-        (filter === undefined ? true : typeof filter === "function" ? filter(tool) : filter.includes(tool.name)),
+        tool.execution?.taskSupport !== "required" && (filter === undefined ? true : typeof filter === "function" ? filter(tool) : filter.includes(tool.name)),
     );
     const names = agentToolNames(
       chosen.map((tool) => tool.name),

@@ -98,7 +98,7 @@ async function openStdio(spec: McpStdioServer, options: LinkOptions): Promise<Se
   } catch (error) {
     await transport.close().catch(() => {});
     // The child's last stderr bytes may still be in the pipe when the connection closes.
-    const stderr = transport.stderr as NodeJS.ReadableStream & { readableEnded?: boolean } | null;
+    const stderr = transport.stderr as (NodeJS.ReadableStream & { readableEnded?: boolean }) | null;
     if (stderr && !stderr.readableEnded) await new Promise((resolve) => stderr.once("end", resolve).once("close", resolve));
     const said = stderrTail();
     const spawnFailed = (error as NodeJS.ErrnoException).code === "ENOENT";

@@ -34,7 +34,10 @@ function describeBlock(block: ContentBlock): TextContent | ImageContent {
     case "resource": {
       const { resource } = block;
       if ("text" in resource) return { type: "text", text: `[Resource <${resource.uri}>]\n${resource.text}` };
-      return { type: "text", text: `[Binary resource <${resource.uri}> (${resource.mimeType ?? "unknown type"}, ${resource.blob.length} base64 characters), not shown]` };
+      return {
+        type: "text",
+        text: `[Binary resource <${resource.uri}> (${resource.mimeType ?? "unknown type"}, ${resource.blob.length} base64 characters), not shown]`,
+      };
     }
     case "audio":
       return { type: "text", text: `[Audio (${block.mimeType}, ${block.data.length} base64 characters), not shown]` };

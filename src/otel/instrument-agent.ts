@@ -8,7 +8,16 @@
  * A retried model request stays one `chat` span, with a `model_retry` span
  * event per retry (attempt, delay, reason).
  */
-import { context as otelContext, trace, SpanKind, SpanStatusCode, type Attributes, type Context as OtelContext, type Span, type Tracer } from "@opentelemetry/api";
+import {
+  context as otelContext,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type Context as OtelContext,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
 import type { Agent } from "../agent.js";
 import type { AgentEvent, AssistantMessage, AgentMessage, Model, ToolResultMessage, Usage } from "../core/types.js";
 
@@ -66,7 +75,14 @@ function resultText(result: ToolResultMessage["content"]): string | undefined {
 }
 
 /** The spans of one run while it is open. */
-type RunSpans = { run: Span; parent: OtelContext; chat: Span | null; tools: Map<string, Span>; usage: { input: number; output: number }; last: AssistantMessage | null };
+type RunSpans = {
+  run: Span;
+  parent: OtelContext;
+  chat: Span | null;
+  tools: Map<string, Span>;
+  usage: { input: number; output: number };
+  last: AssistantMessage | null;
+};
 
 /**
  * Traces every run of `agent` until the returned `stop()` is called (which
@@ -151,7 +167,12 @@ export function instrumentAgent(agent: InstrumentableAgent, options: InstrumentA
           `execute_tool ${event.toolName}`,
           {
             kind: SpanKind.INTERNAL,
-            attributes: { [GEN_AI.operation]: "execute_tool", [GEN_AI.toolName]: event.toolName, [GEN_AI.toolCallId]: event.toolCallId, [GEN_AI.toolType]: "function" },
+            attributes: {
+              [GEN_AI.operation]: "execute_tool",
+              [GEN_AI.toolName]: event.toolName,
+              [GEN_AI.toolCallId]: event.toolCallId,
+              [GEN_AI.toolType]: "function",
+            },
           },
           spans.parent,
         );

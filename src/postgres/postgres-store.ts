@@ -52,10 +52,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   return {
     async load(sessionId) {
-      const { rows } = await query<{ record: SessionRecord; version: string }>(
-        `SELECT record, version FROM ${sessions} WHERE session_id = $1 AND ${live}`,
-        [sessionId],
-      );
+      const { rows } = await query<{ record: SessionRecord; version: string }>(`SELECT record, version FROM ${sessions} WHERE session_id = $1 AND ${live}`, [
+        sessionId,
+      ]);
       const row = rows[0];
       return row && { record: row.record, version: Number(row.version) };
     },

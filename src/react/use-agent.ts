@@ -23,7 +23,10 @@ import {
 } from "../index.js";
 
 /** An input `can()` is asked about: the agent machine's event types. */
-export type UseAgentCanEvent = { type: "agent.prompt" | "agent.continue" | "agent.steer" | "agent.followUp" | "agent.abort" | "agent.approve" | "agent.reject"; toolCallId?: string };
+export type UseAgentCanEvent = {
+  type: "agent.prompt" | "agent.continue" | "agent.steer" | "agent.followUp" | "agent.abort" | "agent.approve" | "agent.reject";
+  toolCallId?: string;
+};
 
 /** The calls an agent takes, which `useAgent` hands on. */
 type AgentCalls = {

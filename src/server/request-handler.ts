@@ -82,7 +82,7 @@ const content = z.union(
       ]),
     ),
   ],
-  { error: "`content` must be a string, or an array of { type: \"text\", text } and { type: \"image\", data, mimeType } blocks" },
+  { error: '`content` must be a string, or an array of { type: "text", text } and { type: "image", data, mimeType } blocks' },
 );
 const bodies = {
   prompt: z.object({ content }),
@@ -172,7 +172,11 @@ export function agentRequestHandler(options: AgentRequestHandlerOptions): AgentR
     try {
       const url = new URL(request.url);
       const match = /\/sessions\/([^/]+)(?:\/([^/]+))?\/?$/.exec(url.pathname);
-      if (!match) throw new Rejection(404, `No route for ${url.pathname}: use …/sessions/<sessionId>/events, …/sessions/<sessionId> or POST …/sessions/<sessionId>/<command>.`);
+      if (!match)
+        throw new Rejection(
+          404,
+          `No route for ${url.pathname}: use …/sessions/<sessionId>/events, …/sessions/<sessionId> or POST …/sessions/<sessionId>/<command>.`,
+        );
       const sessionId = decodeURIComponent(match[1]!);
       const action = match[2];
       if (!SESSION_ID.test(sessionId)) {
@@ -239,7 +243,13 @@ async function runCommand(hub: SessionHub, command: (typeof COMMANDS)[number], b
   switch (command) {
     case "prompt": {
       const messages = [message()];
-      if (!can({ type: "agent.prompt", messages })) return refused(await agent.prompt(messages).then(() => undefined, (error: unknown) => error));
+      if (!can({ type: "agent.prompt", messages }))
+        return refused(
+          await agent.prompt(messages).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        );
       void agent.prompt(messages).catch(() => {}); // runs on; its events reach the session's streams
       return accepted();
     }

@@ -7,14 +7,7 @@
 import { createServer } from "node:net";
 import { Observable } from "rxjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  assistantText,
-  openAICompatibleModel,
-  type AgentOptions,
-  type AssistantMessage,
-  type AssistantMessageEvent,
-  type StreamFn,
-} from "../../src/index.js";
+import { assistantText, openAICompatibleModel, type AgentOptions, type AssistantMessage, type AssistantMessageEvent, type StreamFn } from "../../src/index.js";
 import {
   activeResources,
   expectDefinedEnd,
@@ -95,7 +88,7 @@ const faults: ProviderFault[] = [
   },
   {
     name: "a malformed chunk",
-    responses: [{ chunks: [partial("Par"), "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}\n\n"] }],
+    responses: [{ chunks: [partial("Par"), 'data: {"choices":[{"delta":{"content":"x"}}\n\n'] }],
     expectOutcome(message) {
       expect(message.errorMessage).toMatch(/^The provider sent a chunk that is not JSON: /);
       expect(assistantText(message)).toBe("Par");
@@ -208,7 +201,16 @@ describe("provider faults over loopback HTTP", () => {
     const message = await agent.prompt("hi");
     expect(assistantText(message)).toBe("ok");
     // A keep-alive socket the server closed after the previous test may cost one retry on a loaded machine; not this test's subject.
-    expect(log.outline().filter((type) => type !== "model_retry")).toEqual(["agent_start", "turn_start", "message_start", "message_end", "message_start", "message_end", "turn_end", "agent_end"]);
+    expect(log.outline().filter((type) => type !== "model_retry")).toEqual([
+      "agent_start",
+      "turn_start",
+      "message_start",
+      "message_end",
+      "message_start",
+      "message_end",
+      "turn_end",
+      "agent_end",
+    ]);
     expect(log.events.filter((e) => e.type === "message_update").map((e) => e.type === "message_update" && e.assistantMessageEvent.type)).toEqual([
       "text_start",
       "text_delta",

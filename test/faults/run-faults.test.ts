@@ -94,9 +94,7 @@ describe("aborts", () => {
     expect(signals.every((s) => s.aborted)).toBe(true);
     expect(r.message).toMatchObject({ stopReason: "aborted", errorMessage: "Aborted by the user." });
     expect(r.agent.state.error).toBe("Aborted by the user.");
-    expect(r.results.map((x) => [x.toolCallId, x.isError, textOf(x)])).toEqual(
-      ["a", "b", "c"].map((id) => [id, true, "Tool execution was aborted."]),
-    );
+    expect(r.results.map((x) => [x.toolCallId, x.isError, textOf(x)])).toEqual(["a", "b", "c"].map((id) => [id, true, "Tool execution was aborted."]));
     await r.finish();
   });
 
@@ -168,8 +166,16 @@ const hookFaults: { hook: string; options: AgentOptions; error: string }[] = [
   { hook: "beforeToolCall", options: { beforeToolCall: throwOnce("before", () => undefined) }, error: "beforeToolCall hook threw: before exploded" },
   { hook: "afterToolCall", options: { afterToolCall: throwOnce("after", () => undefined) }, error: "afterToolCall hook threw: after exploded" },
   { hook: "shouldStopAfterTurn", options: { shouldStopAfterTurn: throwOnce("stop", () => false) }, error: "shouldStopAfterTurn hook threw: stop exploded" },
-  { hook: "transformContext", options: { transformContext: throwOnce("transform", (m) => m) }, error: "Model call failed: transformContext hook threw: transform exploded" },
-  { hook: "convertToLlm", options: { convertToLlm: throwOnce("convert", (m) => m as never) }, error: "Model call failed: convertToLlm hook threw: convert exploded" },
+  {
+    hook: "transformContext",
+    options: { transformContext: throwOnce("transform", (m) => m) },
+    error: "Model call failed: transformContext hook threw: transform exploded",
+  },
+  {
+    hook: "convertToLlm",
+    options: { convertToLlm: throwOnce("convert", (m) => m as never) },
+    error: "Model call failed: convertToLlm hook threw: convert exploded",
+  },
   { hook: "getApiKey", options: { getApiKey: throwOnce("key", () => undefined) }, error: "Model call failed: getApiKey hook threw: key exploded" },
 ];
 

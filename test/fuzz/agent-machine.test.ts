@@ -36,7 +36,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Command>({ type: "tick" }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constantFrom("approve" as const, "reject" as const), index: fc.nat(3) }) },
   { weight: 10, arbitrary: streamStep.map((step): Command => ({ type: "stream", step })) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant("tool" as const), index: fc.nat(3), outcome: fc.constantFrom("ok" as const, "throw" as const, "terminate" as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constant("tool" as const),
+      index: fc.nat(3),
+      outcome: fc.constantFrom("ok" as const, "throw" as const, "terminate" as const),
+    }),
+  },
 );
 
 const settings = fc.record({
@@ -59,83 +66,90 @@ function expectValidPrefix(messages: readonly AgentMessage[], idle: boolean): vo
   expectValidTranscript(messages.slice(0, open === -1 ? messages.length : open));
   if (open === -1) return;
   const calls = (messages[open] as AssistantMessage).content.filter((b) => b.type === "toolCall").map((b) => b.id);
-  const answered = messages.slice(open + 1).filter((m) => m.role === "toolResult").map((m) => (m as { toolCallId: string }).toolCallId);
+  const answered = messages
+    .slice(open + 1)
+    .filter((m) => m.role === "toolResult")
+    .map((m) => (m as { toolCallId: string }).toolCallId);
   expect(answered).toEqual(calls.slice(0, answered.length));
 }
 
 afterEach(() => vi.restoreAllMocks());
 
 describe("agent machine fuzz", () => {
-  it(`${RUNS} random interleavings never break the invariant, never throw, never deadlock`, async () => {
-    const reported = vi.spyOn(console, "error").mockImplementation(() => {});
-    await fc.assert(
-      fc.asyncProperty(settings, fc.array(command, { maxLength: 50 }), async (options, rest) => {
-        const commands: Command[] = [{ type: "prompt" }, ...rest];
-        const world = fuzzWorld();
-        const agent = new Agent({ model: fauxModel(), streamFn: world.streamFn, tools: world.tools, ...options });
-        const announced: AgentMessage[] = [];
-        agent.subscribe((event) => event.type === "message_end" && announced.push(event.message));
-        const prompts: Promise<AssistantMessage>[] = [];
-        const isIdle = () => agent.actor.getSnapshot().value === "idle";
-        const awaiting = () => [...agent.actor.getSnapshot().context.pendingToolCalls].filter((c) => c.status === "awaitingApproval");
+  it(
+    `${RUNS} random interleavings never break the invariant, never throw, never deadlock`,
+    async () => {
+      const reported = vi.spyOn(console, "error").mockImplementation(() => {});
+      await fc.assert(
+        fc.asyncProperty(settings, fc.array(command, { maxLength: 50 }), async (options, rest) => {
+          const commands: Command[] = [{ type: "prompt" }, ...rest];
+          const world = fuzzWorld();
+          const agent = new Agent({ model: fauxModel(), streamFn: world.streamFn, tools: world.tools, ...options });
+          const announced: AgentMessage[] = [];
+          agent.subscribe((event) => event.type === "message_end" && announced.push(event.message));
+          const prompts: Promise<AssistantMessage>[] = [];
+          const isIdle = () => agent.actor.getSnapshot().value === "idle";
+          const awaiting = () => [...agent.actor.getSnapshot().context.pendingToolCalls].filter((c) => c.status === "awaitingApproval");
 
-        for (const cmd of commands) {
-          switch (cmd.type) {
-            case "prompt":
-              if (isIdle()) prompts.push(agent.prompt("go"));
-              else await expect(agent.prompt("go")).rejects.toThrow(AgentError);
-              break;
-            case "steer":
-              agent.steer("steer");
-              break;
-            case "followUp":
-              agent.followUp("follow up");
-              break;
-            case "abort":
-              agent.abort();
-              break;
-            case "tick":
-              await new Promise((resolve) => setTimeout(resolve, 0));
-              break;
-            case "approve":
-            case "reject": {
-              const call = awaiting()[cmd.index % Math.max(1, awaiting().length)];
-              if (!call) expect(() => agent.approve("no-such-call")).toThrow(AgentError);
-              else if (cmd.type === "approve") agent.approve(call.toolCallId);
-              else agent.reject(call.toolCallId, "fuzzer says no");
-              break;
+          for (const cmd of commands) {
+            switch (cmd.type) {
+              case "prompt":
+                if (isIdle()) prompts.push(agent.prompt("go"));
+                else await expect(agent.prompt("go")).rejects.toThrow(AgentError);
+                break;
+              case "steer":
+                agent.steer("steer");
+                break;
+              case "followUp":
+                agent.followUp("follow up");
+                break;
+              case "abort":
+                agent.abort();
+                break;
+              case "tick":
+                await new Promise((resolve) => setTimeout(resolve, 0));
+                break;
+              case "approve":
+              case "reject": {
+                const call = awaiting()[cmd.index % Math.max(1, awaiting().length)];
+                if (!call) expect(() => agent.approve("no-such-call")).toThrow(AgentError);
+                else if (cmd.type === "approve") agent.approve(call.toolCallId);
+                else agent.reject(call.toolCallId, "fuzzer says no");
+                break;
+              }
+              case "stream":
+                world.step(cmd.step);
+                break;
+              case "tool":
+                world.finishTool(cmd.index, cmd.outcome);
+                break;
             }
-            case "stream":
-              world.step(cmd.step);
-              break;
-            case "tool":
-              world.finishTool(cmd.index, cmd.outcome);
-              break;
+            await settle();
+            expectValidPrefix(agent.state.messages, isIdle());
           }
-          await settle();
-          expectValidPrefix(agent.state.messages, isIdle());
-        }
 
-        // Release everything: the agent must come to rest.
-        for (let round = 0; round < 200 && !isIdle(); round++) {
-          for (const call of awaiting()) agent.approve(call.toolCallId);
-          world.releaseAll();
-          await settle();
-        }
-        expect(isIdle(), `no idle after release; state ${JSON.stringify(agent.actor.getSnapshot().value)}`).toBe(true);
-        const results = await Promise.all(prompts);
-        for (const result of results) expect(result.role).toBe("assistant");
-        expectValidTranscript(agent.state.messages);
-        expect(agent.state.messages).toEqual(announced);
-        expect(agent.state.streamMessage).toBeNull();
-        expect(agent.state.pendingToolCalls.size).toBe(0);
-        // Every stream the agent opened was closed by it (no subscription left behind).
-        expect(world.streams.filter((s) => !s.closed && !s.finished)).toEqual([]);
-        // No listener threw and the runtime logged no error.
-        expect(reported).not.toHaveBeenCalled();
-        agent.actor.stop();
-      }),
-      { numRuns: RUNS },
-    );
-  }, Math.max(60_000, RUNS * 40));
+          // Release everything: the agent must come to rest.
+          for (let round = 0; round < 200 && !isIdle(); round++) {
+            for (const call of awaiting()) agent.approve(call.toolCallId);
+            world.releaseAll();
+            await settle();
+          }
+          expect(isIdle(), `no idle after release; state ${JSON.stringify(agent.actor.getSnapshot().value)}`).toBe(true);
+          const results = await Promise.all(prompts);
+          for (const result of results) expect(result.role).toBe("assistant");
+          expectValidTranscript(agent.state.messages);
+          expect(agent.state.messages).toEqual(announced);
+          expect(agent.state.streamMessage).toBeNull();
+          expect(agent.state.pendingToolCalls.size).toBe(0);
+          // Every stream the agent opened was closed by it (no subscription left behind).
+          expect(world.streams.filter((s) => !s.closed && !s.finished)).toEqual([]);
+          // No listener threw and the runtime logged no error.
+          expect(reported).not.toHaveBeenCalled();
+          agent.actor.stop();
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(60_000, RUNS * 40),
+  );
 });

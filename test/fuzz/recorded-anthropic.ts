@@ -10,15 +10,23 @@ import type { RecordedStream } from "./recorded-streams.js";
 
 const ev = (type: string, json: string) => `event: ${type}\ndata: ${json}\n\n`;
 const start = (usage: string) =>
-  ev("message_start", `{"type":"message_start","message":{"id":"msg_01Aq9w938a90dw8q","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":${usage}}}`);
+  ev(
+    "message_start",
+    `{"type":"message_start","message":{"id":"msg_01Aq9w938a90dw8q","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":${usage}}}`,
+  );
 const blockStart = (index: number, block: string) => ev("content_block_start", `{"type":"content_block_start","index":${index},"content_block":${block}}`);
 const delta = (index: number, d: string) => ev("content_block_delta", `{"type":"content_block_delta","index":${index},"delta":${d}}`);
 const blockStop = (index: number) => ev("content_block_stop", `{"type":"content_block_stop","index":${index}}`);
 const end = (stop: string, usage: string) =>
-  ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"${stop}","stop_sequence":null},"usage":${usage}}`) + ev("message_stop", `{"type":"message_stop"}`);
+  ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"${stop}","stop_sequence":null},"usage":${usage}}`) +
+  ev("message_stop", `{"type":"message_stop"}`);
 const ping = ev("ping", `{"type": "ping"}`);
 
-const claude = { protocol: "anthropic-messages", modelAt: (baseUrl: string) => anthropicModel("claude-sonnet-4-5", { baseUrl, reasoning: true }), stream: streamAnthropic };
+const claude = {
+  protocol: "anthropic-messages",
+  modelAt: (baseUrl: string) => anthropicModel("claude-sonnet-4-5", { baseUrl, reasoning: true }),
+  stream: streamAnthropic,
+};
 
 /** The recorded Anthropic streams. */
 export const RECORDED_ANTHROPIC: RecordedStream[] = [
@@ -43,7 +51,11 @@ export const RECORDED_ANTHROPIC: RecordedStream[] = [
     expect: {
       stopReason: "stop",
       content: [
-        { type: "thinking", thinking: "The user greets in German — “Grüße”. Answer briefly 👋🏽.", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds+OFUUnyOnR4Q==" },
+        {
+          type: "thinking",
+          thinking: "The user greets in German — “Grüße”. Answer briefly 👋🏽.",
+          signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds+OFUUnyOnR4Q==",
+        },
         { type: "text", text: "Grüße aus Zürich! 東京 sends ça va — Ω≈ç√∫." },
       ],
     },

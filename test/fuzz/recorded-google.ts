@@ -10,10 +10,16 @@ import type { RecordedStream } from "./recorded-streams.js";
 
 const event = (json: string) => `data: ${json}\r\n\r\n`;
 const chunk = (parts: string, tail = "", usage = `{"promptTokenCount":8,"totalTokenCount":8,"promptTokensDetails":[{"modality":"TEXT","tokenCount":8}]}`) =>
-  event(`{"candidates": [{"content": {"parts": [${parts}],"role": "model"}${tail},"index": 0}],"usageMetadata": ${usage},"modelVersion": "gemini-2.5-flash","responseId": "mK8uaOGhBqSlz7IP4YeQ0Qs"}`);
+  event(
+    `{"candidates": [{"content": {"parts": [${parts}],"role": "model"}${tail},"index": 0}],"usageMetadata": ${usage},"modelVersion": "gemini-2.5-flash","responseId": "mK8uaOGhBqSlz7IP4YeQ0Qs"}`,
+  );
 const finalUsage = `{"promptTokenCount":8,"candidatesTokenCount":21,"totalTokenCount":61,"thoughtsTokenCount":32,"promptTokensDetails":[{"modality":"TEXT","tokenCount":8}]}`;
 
-const gemini = { protocol: "google-generative-ai", modelAt: (baseUrl: string) => googleModel("gemini-2.5-flash", { baseUrl, reasoning: true }), stream: streamGoogle };
+const gemini = {
+  protocol: "google-generative-ai",
+  modelAt: (baseUrl: string) => googleModel("gemini-2.5-flash", { baseUrl, reasoning: true }),
+  stream: streamGoogle,
+};
 
 /** The recorded Gemini streams. */
 export const RECORDED_GOOGLE: RecordedStream[] = [
@@ -38,12 +44,11 @@ export const RECORDED_GOOGLE: RecordedStream[] = [
     name: "Gemini parallel function calls in one chunk, no ids, signature on the first",
     model: "gemini-2.5-flash",
     ...gemini,
-    body:
-      chunk(
-        `{"functionCall": {"name": "get_weather","args": {"city": "São Paulo"}},"thoughtSignature": "CikB0e2Kb2Zx"},{"functionCall": {"name": "get_time","args": {"tz": "Asia/東京","verbose": false}}}`,
-        `,"finishReason": "STOP"`,
-        finalUsage,
-      ),
+    body: chunk(
+      `{"functionCall": {"name": "get_weather","args": {"city": "São Paulo"}},"thoughtSignature": "CikB0e2Kb2Zx"},{"functionCall": {"name": "get_time","args": {"tz": "Asia/東京","verbose": false}}}`,
+      `,"finishReason": "STOP"`,
+      finalUsage,
+    ),
     expect: {
       stopReason: "toolUse",
       content: [

@@ -95,7 +95,13 @@ export const RECORDED_STREAMS: RecordedStream[] = [
       `data: {"id":"gen-1","provider":"OpenAI","model":"openai/gpt-4o-mini","object":"chat.completion.chunk","created":1,"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":"stop","native_finish_reason":"stop"}]}\n\n` +
       `data: {"id":"gen-1","provider":"OpenAI","model":"openai/gpt-4o-mini","object":"chat.completion.chunk","created":1,"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":4,"total_tokens":12,"cost":0.0000036}}\n\n` +
       "data: [DONE]\n\n",
-    expect: { stopReason: "stop", content: [{ type: "thinking", thinking: "Think" }, { type: "text", text: "Hi – “quoted” ✓" }] },
+    expect: {
+      stopReason: "stop",
+      content: [
+        { type: "thinking", thinking: "Think" },
+        { type: "text", text: "Hi – “quoted” ✓" },
+      ],
+    },
   },
   {
     name: "llama.cpp-style: event and id fields, no space after the colon, text then a tool call",

@@ -96,31 +96,38 @@ describe("SSE splitting", () => {
 
   it("one byte at a time gives the same events and final message", async () => {
     for (let i = 0; i < bodies.length; i++) {
-      const events = await play(i, Array.from({ length: bodies[i]!.length }, (_, b) => b));
+      const events = await play(
+        i,
+        Array.from({ length: bodies[i]!.length }, (_, b) => b),
+      );
       expect(fingerprint(events), RECORDED_STREAMS[i]!.name).toBe(expected[i]);
     }
   });
 
-  it(`${SPLITS_PER_PROTOCOL} random splittings per protocol (${PROTOCOLS}) give identical events and final messages`, async () => {
-    let played = 0;
-    // A split: a fixture and cut points, as offsets scaled to its length.
-    const split = fc.record({
-      fixture: fc.nat({ max: bodies.length - 1 }),
-      cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 16 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(split, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        const results = await Promise.all(
-          batch.map(({ fixture, cuts }) => {
-            const offsets = cuts.map((c) => Math.floor(c * bodies[fixture]!.length));
-            return play(fixture, offsets).then((events) => ({ fixture, print: fingerprint(events) }));
-          }),
-        );
-        played += results.length;
-        for (const { fixture, print } of results) expect(print).toBe(expected[fixture]);
-      }),
-      { numRuns: TOTAL_SPLITS / BATCH },
-    );
-    expect(played).toBeGreaterThanOrEqual(TOTAL_SPLITS);
-  }, Math.max(60_000, TOTAL_SPLITS * 10));
+  it(
+    `${SPLITS_PER_PROTOCOL} random splittings per protocol (${PROTOCOLS}) give identical events and final messages`,
+    async () => {
+      let played = 0;
+      // A split: a fixture and cut points, as offsets scaled to its length.
+      const split = fc.record({
+        fixture: fc.nat({ max: bodies.length - 1 }),
+        cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 16 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(split, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+          const results = await Promise.all(
+            batch.map(({ fixture, cuts }) => {
+              const offsets = cuts.map((c) => Math.floor(c * bodies[fixture]!.length));
+              return play(fixture, offsets).then((events) => ({ fixture, print: fingerprint(events) }));
+            }),
+          );
+          played += results.length;
+          for (const { fixture, print } of results) expect(print).toBe(expected[fixture]);
+        }),
+        { numRuns: TOTAL_SPLITS / BATCH },
+      );
+      expect(played).toBeGreaterThanOrEqual(TOTAL_SPLITS);
+    },
+    Math.max(60_000, TOTAL_SPLITS * 10),
+  );
 });

@@ -56,10 +56,7 @@ export function toolUseBlock(index: number, id: string, name: string, ...pieces:
 
 /** `message_delta` (stop reason and the final usage) and `message_stop`. */
 export function messageEnd(stopReason: string, usage: Record<string, number> = { output_tokens: 15 }) {
-  return [
-    { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage },
-    { type: "message_stop" },
-  ];
+  return [{ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage }, { type: "message_stop" }];
 }
 
 /** A whole text answer. */

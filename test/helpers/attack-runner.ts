@@ -35,7 +35,16 @@ function firstCall(events: unknown[], end: "complete" | "error" | "open" = "comp
     return { streamFn, tools: [tool] };
   };
 }
-const partial = { role: "assistant", content: [{ type: "text", text: "so far" }], api: "faux", provider: "faux", model: "faux", usage: undefined, stopReason: "stop", timestamp: 1 };
+const partial = {
+  role: "assistant",
+  content: [{ type: "text", text: "so far" }],
+  api: "faux",
+  provider: "faux",
+  model: "faux",
+  usage: undefined,
+  stopReason: "stop",
+  timestamp: 1,
+};
 const finalMessage = (extra: Record<string, unknown> = {}) => ({ ...partial, content: [{ type: "text", text: "final" }], ...extra });
 
 /** Armed by the attack's listener; the trapped getter throws once when armed. */
@@ -69,20 +78,50 @@ const attacks: Attack[] = [
   { name: "tool result terminate is a string", options: withTool(() => ({ content: [], terminate: "yes" })) },
   {
     name: "tool throws synchronously (not async)",
-    options: () => ({ tools: [{ ...tool, execute: (() => { throw new Error("sync boom"); }) as never }] }),
+    options: () => ({
+      tools: [
+        {
+          ...tool,
+          execute: (() => {
+            throw new Error("sync boom");
+          }) as never,
+        },
+      ],
+    }),
   },
   {
     name: "tool throws an object without toString",
-    options: () => ({ tools: [{ ...tool, execute: async () => { throw Object.create(null); } }] }),
+    options: () => ({
+      tools: [
+        {
+          ...tool,
+          execute: async () => {
+            throw Object.create(null);
+          },
+        },
+      ],
+    }),
   },
   {
     name: "tool reports malformed progress",
-    options: () => ({ tools: [{ ...tool, execute: async (_id, _a, _s, onUpdate) => (onUpdate(undefined as never), onUpdate({ content: null } as never), { content: [{ type: "text", text: "fine" }] }) }] }),
+    options: () => ({
+      tools: [
+        {
+          ...tool,
+          execute: async (_id, _a, _s, onUpdate) => (
+            onUpdate(undefined as never), onUpdate({ content: null } as never), { content: [{ type: "text", text: "fine" }] }
+          ),
+        },
+      ],
+    }),
   },
   { name: "beforeToolCall returns { result: undefined }", options: () => ({ tools: [tool], beforeToolCall: () => ({ result: undefined }) as never }) },
   { name: "beforeToolCall returns { result: null }", options: () => ({ tools: [tool], beforeToolCall: () => ({ result: null }) as never }) },
   { name: "beforeToolCall returns a number", options: () => ({ tools: [tool], beforeToolCall: () => 42 as never }) },
-  { name: "beforeToolCall returns { result: { content: 'x' } }", options: () => ({ tools: [tool], beforeToolCall: () => ({ result: { content: "x" } }) as never }) },
+  {
+    name: "beforeToolCall returns { result: { content: 'x' } }",
+    options: () => ({ tools: [tool], beforeToolCall: () => ({ result: { content: "x" } }) as never }),
+  },
   { name: "afterToolCall returns { content: null }", options: () => ({ tools: [tool], afterToolCall: () => ({ content: null }) as never }) },
   { name: "afterToolCall returns { content: [null] }", options: () => ({ tools: [tool], afterToolCall: () => ({ content: [null] }) as never }) },
   { name: "afterToolCall returns a string", options: () => ({ tools: [tool], afterToolCall: () => "oops" as never }) },
@@ -91,30 +130,94 @@ const attacks: Attack[] = [
   { name: "stream: a string event", options: firstCall(["data: hi"]) },
   { name: "stream: done without a message", options: firstCall([{ type: "done", reason: "stop" }]) },
   { name: "stream: done whose message has null content", options: firstCall([{ type: "done", reason: "stop", message: finalMessage({ content: null }) }]) },
-  { name: "stream: done whose tool call has string arguments", options: firstCall([{ type: "done", reason: "toolUse", message: finalMessage({ content: [{ type: "toolCall", id: "c1", name: "t", arguments: "{}" }] }) }]) },
-  { name: "stream: done whose tool call has boxed-string arguments", options: firstCall([{ type: "done", reason: "toolUse", message: finalMessage({ content: [{ type: "toolCall", id: "c1", name: "t", arguments: new String("") }] }) }]) },
+  {
+    name: "stream: done whose tool call has string arguments",
+    options: firstCall([{ type: "done", reason: "toolUse", message: finalMessage({ content: [{ type: "toolCall", id: "c1", name: "t", arguments: "{}" }] }) }]),
+  },
+  {
+    name: "stream: done whose tool call has boxed-string arguments",
+    options: firstCall([
+      { type: "done", reason: "toolUse", message: finalMessage({ content: [{ type: "toolCall", id: "c1", name: "t", arguments: new String("") }] }) },
+    ]),
+  },
   { name: "stream: done without usage", options: firstCall([{ type: "done", reason: "stop", message: finalMessage() }]) },
   {
     name: "stream: done with string and NaN usage",
-    options: firstCall([{ type: "done", reason: "stop", message: finalMessage({ usage: { input: "12", output: Number.NaN, cacheRead: -5, cacheWrite: "many", totalTokens: "x", cost: null } }) }]),
+    options: firstCall([
+      {
+        type: "done",
+        reason: "stop",
+        message: finalMessage({ usage: { input: "12", output: Number.NaN, cacheRead: -5, cacheWrite: "many", totalTokens: "x", cost: null } }),
+      },
+    ]),
   },
-  { name: "stream: error without error", options: firstCall([{ type: "start", partial }, { type: "error", reason: "error" }]) },
-  { name: "stream: unknown event types, then done", options: firstCall([{ type: "banana" }, { type: 7 }, { type: "done", reason: "stop", message: finalMessage() }]) },
+  {
+    name: "stream: error without error",
+    options: firstCall([
+      { type: "start", partial },
+      { type: "error", reason: "error" },
+    ]),
+  },
+  {
+    name: "stream: unknown event types, then done",
+    options: firstCall([{ type: "banana" }, { type: 7 }, { type: "done", reason: "stop", message: finalMessage() }]),
+  },
   { name: "stream: a delta without partial", options: firstCall([{ type: "text_delta", contentIndex: 0, delta: "x" }]) },
   { name: "stream: a partial with null content, then completes", options: firstCall([{ type: "start", partial: { ...partial, content: null } }]) },
-  { name: "stream: a partial with a null block, then completes", options: firstCall([{ type: "start", partial: { ...partial, content: [null, { type: "text", text: "kept" }] } }]) },
-  { name: "stream: events after done", options: firstCall([{ type: "done", reason: "stop", message: finalMessage() }, null, { type: "done", reason: "stop", message: finalMessage({ content: [{ type: "text", text: "ghost" }] }) }]) },
+  {
+    name: "stream: a partial with a null block, then completes",
+    options: firstCall([{ type: "start", partial: { ...partial, content: [null, { type: "text", text: "kept" }] } }]),
+  },
+  {
+    name: "stream: events after done",
+    options: firstCall([
+      { type: "done", reason: "stop", message: finalMessage() },
+      null,
+      { type: "done", reason: "stop", message: finalMessage({ content: [{ type: "text", text: "ghost" }] }) },
+    ]),
+  },
   { name: "stream: the observable errors", options: firstCall([{ type: "start", partial }], "error") },
   { name: "stream: completes without a terminal event", options: firstCall([{ type: "start", partial }]) },
-  { name: "stream: a retry event with garbage fields, then done", options: firstCall([{ type: "retry", attempt: "one", delayMs: null, reason: 5 }, { type: "done", reason: "stop", message: finalMessage() }]) },
+  {
+    name: "stream: a retry event with garbage fields, then done",
+    options: firstCall([
+      { type: "retry", attempt: "one", delayMs: null, reason: 5 },
+      { type: "done", reason: "stop", message: finalMessage() },
+    ]),
+  },
   {
     name: "stream: an event whose getter throws",
-    options: firstCall([Object.defineProperty({}, "type", { get: () => { throw new Error("getter trap"); }, enumerable: true })]),
+    options: firstCall([
+      Object.defineProperty({}, "type", {
+        get: () => {
+          throw new Error("getter trap");
+        },
+        enumerable: true,
+      }),
+    ]),
   },
   { name: "stream function returns undefined", options: (faux) => ({ tools: [tool], streamFn: firstReturning(faux, undefined) }) },
   { name: "stream function returns a promise", options: (faux) => ({ tools: [tool], streamFn: firstReturning(faux, Promise.resolve(1)) }) },
-  { name: "transformContext returns undefined", options: () => ({ tools: [tool], transformContext: onlyFirst(() => undefined, (m: unknown) => m) as never }) },
-  { name: "getApiKey returns a number", options: () => ({ tools: [tool], getApiKey: onlyFirst(() => 42, () => undefined) as never }) },
+  {
+    name: "transformContext returns undefined",
+    options: () => ({
+      tools: [tool],
+      transformContext: onlyFirst(
+        () => undefined,
+        (m: unknown) => m,
+      ) as never,
+    }),
+  },
+  {
+    name: "getApiKey returns a number",
+    options: () => ({
+      tools: [tool],
+      getApiKey: onlyFirst(
+        () => 42,
+        () => undefined,
+      ) as never,
+    }),
+  },
   {
     // No check catches this one: a message whose stopReason throws once it is in the transcript, read by a guard
     // when its tool call has finished. The machine's recovery closes the run with an error instead (machines/recover-step.ts).
@@ -124,19 +227,37 @@ const attacks: Attack[] = [
   },
   {
     name: "an inspect observer that throws",
-    options: () => ({ tools: [tool], inspect: () => { throw new Error("inspector bug"); } }),
+    options: () => ({
+      tools: [tool],
+      inspect: () => {
+        throw new Error("inspector bug");
+      },
+    }),
   },
   {
     name: "an events$ subscriber that throws",
-    before: (agent) => void agent.events$.subscribe(() => { throw new Error("observer bug"); }),
+    before: (agent) =>
+      void agent.events$.subscribe(() => {
+        throw new Error("observer bug");
+      }),
   },
   {
     name: "an events$ pipeline that throws, with no error handler",
-    before: (agent) => void agent.events$.pipe(map(() => { throw new Error("operator bug"); })).subscribe(() => {}),
+    before: (agent) =>
+      void agent.events$
+        .pipe(
+          map(() => {
+            throw new Error("operator bug");
+          }),
+        )
+        .subscribe(() => {}),
   },
   {
     name: "a subscribe() listener that throws",
-    before: (agent) => void agent.subscribe(() => { throw new Error("listener bug"); }),
+    before: (agent) =>
+      void agent.subscribe(() => {
+        throw new Error("listener bug");
+      }),
   },
 ];
 
@@ -162,7 +283,8 @@ for (const attack of attacks.filter((a) => !only || a.name === only)) {
   const results = messages.filter((m): m is ToolResultMessage => m.role === "toolResult").map((r) => [r.isError, textOf(r)]);
   const usage = agent.actor.getSnapshot().context.usage;
   const persisted = JSON.parse(JSON.stringify(agent.persist()));
-  const restorable = Agent.restore(persisted, { streamFn: faux.streamFn, model: faux.model, tools: agent.state.tools as AgentTool[] }).state.messages.length === messages.length;
+  const restorable =
+    Agent.restore(persisted, { streamFn: faux.streamFn, model: faux.model, tools: agent.state.tools as AgentTool[] }).state.messages.length === messages.length;
   const again = await agent.prompt("again");
   const line = {
     name: attack.name,

@@ -23,5 +23,4 @@ export function toolReply(...calls: ScriptedCall[]): ScriptedResponse {
 }
 
 /** The real adapter with a 1 ms backoff base, so retry faults take milliseconds. */
-export const fastRetryStream: StreamFn = (model, context, options) =>
-  streamOpenAICompatible(model, context, { ...options, retryBaseDelayMs: 1 });
+export const fastRetryStream: StreamFn = (model, context, options) => streamOpenAICompatible(model, context, { ...options, retryBaseDelayMs: 1 });

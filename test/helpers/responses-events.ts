@@ -47,7 +47,11 @@ export class ResponsesStream {
   message(itemId: string, ...pieces: string[]): this {
     const output_index = this.outputIndex++;
     const text = pieces.join("");
-    this.push({ type: "response.output_item.added", output_index, item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" } });
+    this.push({
+      type: "response.output_item.added",
+      output_index,
+      item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" },
+    });
     const base = { item_id: itemId, output_index, content_index: 0 };
     this.push({ type: "response.content_part.added", ...base, part: { type: "output_text", annotations: [], logprobs: [], text: "" } });
     for (const delta of pieces) this.push({ type: "response.output_text.delta", ...base, delta, logprobs: [], obfuscation: "Qm" });
@@ -60,7 +64,11 @@ export class ResponsesStream {
   /** A function call item whose arguments stream in `pieces` (default: the JSON text in two halves). */
   functionCall(itemId: string, callId: string, name: string, args: string, pieces = halves(args)): this {
     const output_index = this.outputIndex++;
-    this.push({ type: "response.output_item.added", output_index, item: { id: itemId, type: "function_call", status: "in_progress", arguments: "", call_id: callId, name } });
+    this.push({
+      type: "response.output_item.added",
+      output_index,
+      item: { id: itemId, type: "function_call", status: "in_progress", arguments: "", call_id: callId, name },
+    });
     for (const delta of pieces) this.push({ type: "response.function_call_arguments.delta", item_id: itemId, output_index, delta, obfuscation: "Zq" });
     this.push({ type: "response.function_call_arguments.done", item_id: itemId, output_index, arguments: args });
     return this.done(output_index, { id: itemId, type: "function_call", status: "completed", arguments: args, call_id: callId, name });

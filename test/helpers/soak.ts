@@ -160,7 +160,8 @@ export async function runSoak(options: { runs: number; agents?: number; samples?
       const run = agent.prompt("go");
       const awaiting = () => agent.actor.getSnapshot().context.pendingToolCalls.find((c) => c.status === "awaitingApproval");
       if (fault.during === "abortStreaming") await until(() => (agent.state.streamMessage?.content.length ?? 0) > 0);
-      if (fault.during === "abortTools") await until(() => agent.actor.getSnapshot().context.pendingToolCalls.filter((c) => c.status === "running").length === 2);
+      if (fault.during === "abortTools")
+        await until(() => agent.actor.getSnapshot().context.pendingToolCalls.filter((c) => c.status === "running").length === 2);
       if (fault.during === "approve" || fault.during === "reject" || fault.during === "abortApproval") await until(() => awaiting() !== undefined);
       if (fault.during === "abortStreaming" || fault.during === "abortTools" || fault.during === "abortApproval") agent.abort();
       // Under heavy load the idle timeout may end a run before its approval: then there is nothing to answer.
@@ -193,7 +194,15 @@ export async function runSoak(options: { runs: number; agents?: number; samples?
   };
   await until(excess);
   await server.close();
-  return { runs: completed, seconds: (performance.now() - started) / 1000, failures, heap, heapSlopeBytesPerRun: slope(heap.slice(Math.floor(heap.length / 2))), handleExcess, faults };
+  return {
+    runs: completed,
+    seconds: (performance.now() - started) / 1000,
+    failures,
+    heap,
+    heapSlopeBytesPerRun: slope(heap.slice(Math.floor(heap.length / 2))),
+    handleExcess,
+    faults,
+  };
 }
 
 /** Least-squares slope of y over x. */

@@ -32,7 +32,8 @@ export function frameReader(response: Response) {
       const seen: SseFrame[] = [];
       for (;;) {
         const frame = await next();
-        if (!frame) throw new Error(`stream ended before the awaited frame; saw ${JSON.stringify(seen.map((f) => (f.event === "agent" ? f.data.type : f.event)))}`);
+        if (!frame)
+          throw new Error(`stream ended before the awaited frame; saw ${JSON.stringify(seen.map((f) => (f.event === "agent" ? f.data.type : f.event)))}`);
         if (predicate(frame)) return [...seen, frame];
         if (frame.comment === undefined) seen.push(frame);
       }

@@ -53,10 +53,7 @@ export type RecordedRequest = {
 };
 
 /** A script: one response for all requests, a list (request i gets item i, the last repeats), or a function. */
-export type Script =
-  | ScriptedResponse
-  | ScriptedResponse[]
-  | ((request: RecordedRequest, index: number) => ScriptedResponse | Promise<ScriptedResponse>);
+export type Script = ScriptedResponse | ScriptedResponse[] | ((request: RecordedRequest, index: number) => ScriptedResponse | Promise<ScriptedResponse>);
 
 /** A running server. */
 export type SseServer = {
@@ -84,12 +81,11 @@ export async function startSseServer(script: Script): Promise<SseServer> {
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
     const body = Buffer.concat(parts).toString("utf8");
-    const closed = new Promise<{ byClient: boolean }>((resolve) =>
-      res.on("close", () => resolve({ byClient: !res.writableFinished })),
-    );
+    const closed = new Promise<{ byClient: boolean }>((resolve) => res.on("close", () => resolve({ byClient: !res.writableFinished })));
     const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, json: () => JSON.parse(body), closed };
     const index = requests.push(recorded) - 1;
-    const response = typeof script === "function" ? await script(recorded, index) : Array.isArray(script) ? script[Math.min(index, script.length - 1)]! : script;
+    const response =
+      typeof script === "function" ? await script(recorded, index) : Array.isArray(script) ? script[Math.min(index, script.length - 1)]! : script;
     await respond(res, response);
   });
   server.on("connection", (socket) => {

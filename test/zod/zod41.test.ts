@@ -13,7 +13,7 @@ const forecast = defineTool({
   },
 });
 
-describe("a tool with a schema from \"zod41\"", () => {
+describe('a tool with a schema from "zod41"', () => {
   it("infers execute's arguments and fits an AgentTool list", () => {
     expectTypeOf(forecast).toEqualTypeOf<AgentTool<{ city: string; days?: number | undefined }, unknown>>();
     const tools: AgentTool[] = [forecast];

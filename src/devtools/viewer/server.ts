@@ -78,7 +78,11 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
  * console.log(`watch the run at ${viewer.url}`);
  */
 export async function startRunViewer(options: RunViewerOptions = {}): Promise<RunViewer> {
-  const access = { host: options.host ?? "127.0.0.1", ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.token !== undefined ? { token: options.token } : {}) };
+  const access = {
+    host: options.host ?? "127.0.0.1",
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  };
   checkExposure(access);
   const maxClientBufferBytes = options.maxClientBufferBytes ?? 4 * 1024 * 1024;
   const chart: { agent: ChartLayout; toolCallStates: string[] } = {
@@ -122,7 +126,12 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
     const asset = req.method === "GET" ? VIEWER_ASSETS.get(path === "/" ? "/index.html" : path) : undefined;
     if (asset) return send(res, 200, asset.type, asset.body);
     if (req.method === "GET" && path === "/api/chart") return json(res, 200, chart);
-    if (req.method === "GET" && path === "/api/sessions") return json(res, 200, [...sessions.values()].map((s) => s.info()));
+    if (req.method === "GET" && path === "/api/sessions")
+      return json(
+        res,
+        200,
+        [...sessions.values()].map((s) => s.info()),
+      );
     if (req.method === "GET" && path === "/api/events") {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
       res.write(": tinyagent run viewer\n\n");

@@ -31,7 +31,7 @@ export type ViewStep = {
 export type SessionInfo = { id: string; title: string; mode: "live" | "recorded"; steps: number };
 
 function preview(value: unknown, max = 140): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
