@@ -8,14 +8,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
-import { Observable } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { AssistantMessageBuilder } from "../adapters/assistant-message-builder.js";
-import type { AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
+import type { Context } from "../src/core/types.js";
 import { proxyModel, proxyRequestHandler, streamProxy } from "../src/proxy.js";
 import { nodeHandler } from "../src/server/index.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
-import { collect, comparable, deferred, finalOf, KEY, shape, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
+import { collect, comparable, deferred, finalOf, firehose, KEY, shape, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
 
 const context: Context = { messages: [{ role: "user", content: "hi", timestamp: 1 }] };
 const body = (extra: object = {}) => JSON.stringify({ model: { id: fauxModel().id, provider: "faux", api: "faux" }, context, options: {}, ...extra });
@@ -37,20 +35,6 @@ async function serve(handle: (request: Request) => Promise<Response>): Promise<s
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** An upstream that emits `count` text deltas of `size` characters at once, stopping if cancelled. */
-function firehose(count: number, size: number) {
-  const stats = { emitted: 0, cancelled: false };
-  const streamFn: StreamFn = (model) =>
-    new Observable<AssistantMessageEvent>((subscriber) => {
-      const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (e) => subscriber.next(e));
-      for (let i = 0; i < count && !subscriber.closed; i++, stats.emitted++) builder.text(String.fromCharCode(97 + (i % 26)).repeat(size));
-      if (subscriber.closed) stats.cancelled = true;
-      else builder.finish("stop");
-      subscriber.complete();
-    });
-  return { streamFn, stats };
 }
 
 describe("proxyRequestHandler: Request in, Response out", () => {

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Observable, tap } from "rxjs";
+import { tap } from "rxjs";
 import { proxyModel, streamProxy } from "../src/proxy.js";
 import { createFauxProvider, fauxModel } from "../src/testing.js";
-import type { AssistantMessageEvent, Context, StreamFn } from "../src/core/types.js";
-import { AssistantMessageBuilder } from "../adapters/assistant-message-builder.js";
+import type { Context, StreamFn } from "../src/core/types.js";
 import { startSseServer } from "./helpers/sse-server.js";
 import type { SseServer } from "./helpers/sse-server.js";
-import { closeProxies, collect, deferred, finalOf, startProxy, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
+import { closeProxies, collect, deferred, finalOf, firehose, startProxy, TOKEN, watchedUpstream } from "./helpers/proxy-harness.js";
 
 const context: Context = { messages: [{ role: "user", content: "hi", timestamp: 1 }] };
 const servers: SseServer[] = [];
@@ -14,20 +13,6 @@ afterEach(async () => {
   await closeProxies();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-/** An upstream that emits `count` text deltas of `size` characters in one synchronous burst, stopping if cancelled. */
-function firehose(count: number, size: number) {
-  const stats = { emitted: 0, cancelled: false };
-  const streamFn: StreamFn = (model) =>
-    new Observable<AssistantMessageEvent>((subscriber) => {
-      const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (e) => subscriber.next(e));
-      for (let i = 0; i < count && !subscriber.closed; i++, stats.emitted++) builder.text(String.fromCharCode(97 + (i % 26)).repeat(size));
-      if (subscriber.closed) stats.cancelled = true;
-      else builder.finish("stop");
-      subscriber.complete();
-    });
-  return { streamFn, stats };
-}
 
 describe("proxy backpressure", () => {
   it("merges deltas while the client socket is congested and still delivers the whole message", async () => {

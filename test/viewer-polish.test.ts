@@ -1,35 +1,17 @@
-/**
- * The run viewer as a user first sees it, in headless Chromium at 1024 px:
- * every edge label sits on its edge, XState's internal events stay out of the
- * timeline until asked for, nothing is cut off, the tab has an icon, and the
- * tool-call actors of two runs keep apart.
- */
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startRunViewer, type RunViewer } from "../src/devtools/index.js";
 import { Agent, defineTool } from "../src/index.js";
 import { createFauxProvider } from "../src/testing.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "./helpers/chromium.js";
 
 let viewer: RunViewer;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
-  [viewer, browser] = await Promise.all([startRunViewer({ port: 0 }), chromium.launch({ executablePath: CHROMIUM, args: FLAGS })]);
+  [viewer, browser] = await Promise.all([startRunViewer({ port: 0 }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
   // Two runs, each with one tool call: the machine names both actors tool-1-0.
   const sum = defineTool({

@@ -3,40 +3,27 @@
  * package, driven by playwright-core; nothing downloads a browser) watches a
  * live agent run through a tool turn, then opens its recording and scrubs back.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { z } from "zod";
 import { Agent, defineTool } from "../src/index.js";
 import { recordRun, startRunViewer, type RunViewer } from "../src/devtools/index.js";
 import { runCli } from "../src/devtools/cli-main.js";
 import { createFauxProvider } from "../src/testing.js";
 import { deferred, recordEvents, until } from "./helpers/transcript.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchChromium } from "./helpers/chromium.js";
 
 let viewer: RunViewer;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  // No silent skip: without Chromium this test fails and says how to fix it.
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
   viewer = await startRunViewer({ port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
 });
 

@@ -5,11 +5,12 @@
  * an approval, Stop mid-stream with one error banner, a reload mid-run that
  * resumes the stream, and the layout at 1024 px and at phone width.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWebChat, type WebChat } from "../examples/web-chat/server.js";
 import type { Context } from "../src/core/types.js";
 import { fauxRulesResponse } from "../src/testing.js";
+import { launchChromium } from "./helpers/chromium.js";
 
 const RELOAD_PROMPT = "Please reload me in the middle of this reply";
 /** The faux model's rules, with the reply to RELOAD_PROMPT slowed (about 3 s), so the reload lands mid-stream. */
@@ -19,19 +20,12 @@ function script(context: Context) {
   return last?.role === "user" && last.content === RELOAD_PROMPT ? { ...reply, chunkDelayMs: 60 } : reply;
 }
 
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
 let chat: WebChat;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  [chat, browser] = await Promise.all([
-    startWebChat({ chunkDelayMs: 25, script }),
-    // launch() gives the browser a fresh temporary profile and --headless.
-    chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS }),
-  ]);
+  [chat, browser] = await Promise.all([startWebChat({ chunkDelayMs: 25, script }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1024, height: 800 } });
   page.setDefaultTimeout(15_000); // generous: the full suite runs many files at once
   await page.addInitScript(PAGE_HELPERS);

@@ -6,6 +6,7 @@ import { lastValueFrom, Observable, toArray } from "rxjs";
 import { createProxyServer, proxyModel } from "../../src/proxy.js";
 import type { ProxyServer, ProxyServerOptions } from "../../src/proxy.js";
 import { fauxModel } from "../../src/testing.js";
+import { AssistantMessageBuilder } from "../../adapters/assistant-message-builder.js";
 import type { AssistantMessage, AssistantMessageEvent, Model, StreamFn } from "../../src/core/types.js";
 
 /** The proxy's bearer token in tests. */
@@ -86,4 +87,18 @@ export function watchedUpstream(inner: StreamFn) {
     });
   };
   return { streamFn, aborted: aborted.promise, unsubscribed: unsubscribed.promise, apiKeys };
+}
+
+/** An upstream that emits `count` text deltas of `size` characters in one synchronous burst, stopping if cancelled. */
+export function firehose(count: number, size: number) {
+  const stats = { emitted: 0, cancelled: false };
+  const streamFn: StreamFn = (model) =>
+    new Observable<AssistantMessageEvent>((subscriber) => {
+      const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (e) => subscriber.next(e));
+      for (let i = 0; i < count && !subscriber.closed; i++, stats.emitted++) builder.text(String.fromCharCode(97 + (i % 26)).repeat(size));
+      if (subscriber.closed) stats.cancelled = true;
+      else builder.finish("stop");
+      subscriber.complete();
+    });
+  return { streamFn, stats };
 }
