@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { startThrowawayPostgres } from "../scripts/throwaway-postgres.js";
+import { sessionClient } from "../src/postgres/index.js";
 import { anthropicSse, messageEnd, messageStart, textBlock, thinkingBlock } from "./helpers/anthropic-events.js";
 import { startSseServer } from "./helpers/sse-server.js";
+import { expectValidTranscript } from "./helpers/transcript.js";
 
 const run = promisify(execFile);
 const KEYS = ["OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"];
@@ -86,6 +89,36 @@ describe("examples run as written (and exit: no handle left open)", { timeout: 6
       expect(server.requests[0]!.json()).toMatchObject({ model: "claude-haiku-4-5", stream: true, tools: [{ name: "sum" }, { name: "get_time" }] });
     } finally {
       await server.close();
+    }
+  });
+
+  it("workers example: a worker SIGKILLed mid-tool, the run finished on the other worker with a valid transcript", async () => {
+    const postgres = await startThrowawayPostgres();
+    try {
+      const { stdout } = await tsx("examples/workers.ts", [], { DATABASE_URL: postgres.connectionString });
+      const victim = /^SIGKILL (worker-[ab]) \(pid \d+\) while summarise_reviews runs$/m.exec(stdout)?.[1];
+      expect(victim, stdout).toBeDefined();
+      const survivor = victim === "worker-a" ? "worker-b" : "worker-a";
+      const sessionId = /^session "([^"]+)" finished on (worker-[ab])/m.exec(stdout);
+      expect(sessionId?.[2]).toBe(survivor);
+      expect(stdout).toContain(`summarise_reviews started 2 time(s): on ${victim}, then ${survivor}`);
+      expect(stdout).toMatch(/^book_table started 1 time\(s\)/m);
+      expect(stdout).toContain("transcript valid: every tool call answered once, in order");
+      // What the example shows, read back from Postgres.
+      const client = sessionClient({ connectionString: postgres.connectionString });
+      try {
+        const messages = await client.messages(sessionId![1]!);
+        expectValidTranscript(messages);
+        expect(messages.filter((message) => message.role === "toolResult").map((message) => [message.toolName, message.isError])).toEqual([
+          ["book_table", false],
+          ["summarise_reviews", false],
+        ]);
+        expect(messages.at(-1)).toMatchObject({ role: "assistant", content: [{ type: "text", text: expect.stringContaining("Booked a table for 2") }] });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await postgres.stop();
     }
   });
 });

@@ -51,6 +51,8 @@ export class SessionClaim implements SessionStore {
     private readonly hooks: {
       /** The claim was lost: stop the run. */
       onLost(reason: string): void;
+      /** Runs before each checkpoint, in write order: the run's events so far go first, so a checkpoint never outlives them. */
+      beforeWrite?(): Promise<void>;
     },
   ) {}
 
@@ -88,6 +90,7 @@ export class SessionClaim implements SessionStore {
     this.check(sessionId);
     const worker: WorkerState = { appliedSeq: this.state.appliedSeq, decisions: { ...this.state.decisions } };
     return this.serial(async () => {
+      await this.hooks.beforeWrite?.();
       await this.write({ ...record, [WORKER_FIELD]: worker });
       this.lastRecord = record;
       this.savedAppliedSeq = worker.appliedSeq;

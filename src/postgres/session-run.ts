@@ -39,7 +39,7 @@ export async function runSession(context: SessionRunContext, sessionId: string, 
     wake();
   };
   const writer = new EventWriter(context.pool, context.tables, sessionId);
-  const claim = new SessionClaim(context.store, sessionId, { onLost: stop });
+  const claim: SessionClaim = new SessionClaim(context.store, sessionId, { onLost: stop, beforeWrite: () => writer.flush(claim) });
   writer.attach(claim);
   const timer = setTimeout(() => claim.lose(`its claim ran out after ${context.claimMs} ms`), context.claimMs);
   const onAbort = () => claim.lose("the worker is closing");
