@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: tinyagent against the physical floor and its peers, in
  * one run, on one loopback server. Flags: `--json` (the report as JSON on
- * stdout), `--iterations N`, `--only a,b,…` (workloads; `sessions` for the checkpoint cost of durable sessions, bench/sessions.ts), `--systems x,y`,
+ * stdout), `--iterations N`, `--only a,b,…` (workloads; `sessions` for the checkpoint cost of durable sessions, bench/sessions.ts; `workers` for sessions per second with 1, 2 and 4 workers, bench/workers.ts), `--systems x,y`,
  * `--in-process`, `--cpu-prof <dir>` (profile each child), `--basis wall` (ratios from wall-clock instead of CPU time). Progress goes to stderr.
  */
 import { runBench } from "./harness.js";
 import { checkTargets, formatReport } from "./report.js";
 import { formatSessionReport, runSessionBench } from "./sessions.js";
+import { formatWorkersReport, runWorkersBench } from "./workers.js";
 import type { SystemId } from "./systems/system.js";
 import type { WorkloadId } from "./workloads.js";
 
@@ -21,10 +22,11 @@ const list = (flag: string) =>
     ?.split(",")
     .map((s) => s.trim());
 
-// "sessions" (bench/sessions.ts) is not a harness workload: it runs after the others, or alone with --only sessions.
+// "sessions" (bench/sessions.ts) and "workers" (bench/workers.ts) are not harness workloads: they run after the others, or alone with --only sessions / --only workers.
 const only = list("--only");
 const sessionsToo = !only || only.includes("sessions");
-const harnessOnly = only?.filter((id) => id !== "sessions");
+const workersToo = !only || only.includes("workers");
+const harnessOnly = only?.filter((id) => id !== "sessions" && id !== "workers");
 const report =
   harnessOnly?.length === 0
     ? undefined
@@ -40,9 +42,10 @@ const report =
           ),
       });
 const sessions = sessionsToo ? await runSessionBench() : undefined;
+const workers = workersToo ? await runWorkersBench() : undefined;
 const basis = value("--basis") === "wall" ? "wall" : "cpu";
 process.stdout.write(
   json
-    ? `${JSON.stringify({ ...report, basis, targets: report && checkTargets(report, basis), sessions }, null, 2)}\n`
-    : `${report ? `${formatReport(report, basis)}\n` : ""}${sessions ? `${formatSessionReport(sessions)}\n` : ""}`,
+    ? `${JSON.stringify({ ...report, basis, targets: report && checkTargets(report, basis), sessions, workers }, null, 2)}\n`
+    : `${report ? `${formatReport(report, basis)}\n` : ""}${sessions ? `${formatSessionReport(sessions)}\n` : ""}${workers ? `${formatWorkersReport(workers)}\n` : ""}`,
 );

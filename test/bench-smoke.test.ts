@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { runBench } from "../bench/harness.js";
 import { checkTargets, formatReport } from "../bench/report.js";
 import { formatSessionReport, runSessionBench } from "../bench/sessions.js";
+import { formatWorkersReport, runWorkersBench } from "../bench/workers.js";
 import type { WorkloadSizes } from "../bench/workloads.js";
 
 const TINY: WorkloadSizes = {
@@ -59,5 +60,13 @@ describe("session bench", () => {
     // The opening claim, the run's input, each assistant message and tool result, the end.
     expect(report.rows[1]!.writes).toBeGreaterThanOrEqual(6);
     expect(formatSessionReport(report)).toContain("file store (fsync)");
+  }, 60_000);
+});
+
+describe("workers bench", () => {
+  it("runs sessions through a worker process on a throwaway Postgres and reports them", async () => {
+    const report = await runWorkersBench({ workerCounts: [1], sessions: 3 });
+    expect(report.rows.map((row) => [row.workers, row.sessions])).toEqual([[1, 3]]);
+    expect(formatWorkersReport(report)).toContain("1 worker");
   }, 60_000);
 });
