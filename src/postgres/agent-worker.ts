@@ -10,8 +10,8 @@ import type { AgentOptions } from "../agent-options.js";
 import { startJobEngine, type JobOptions } from "./job-engine.js";
 import { NoticeBoard, noticePayload } from "./notifications.js";
 import { createPostgresStore } from "./postgres-store.js";
+import { sessionProgress, sweepExpiredSessions } from "./retention.js";
 import { migrate, tablesOf } from "./schema.js";
-import { workerStateOf } from "./session-claim.js";
 import { lastCommandSeq } from "./session-commands.js";
 import { runSession } from "./session-run.js";
 
@@ -82,16 +82,24 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     // After each job, once pg-boss has recorded it: a command queued while the job was ending found
     // the job still active (so no new job was queued for it); queue one now.
     async ({ sessionId }, completed) => {
-      const record = (await store.load(sessionId))?.record;
-      if (completed && (await lastCommandSeq(pool, tables, sessionId)) > workerStateOf(record).appliedSeq) await engine.wake(sessionId);
+      const { appliedSeq } = await sessionProgress(pool, tables, sessionId);
+      if (completed && (await lastCommandSeq(pool, tables, sessionId)) > appliedSeq) await engine.wake(sessionId);
       await pool.query("SELECT pg_notify($1, $2)", [tables.channel, noticePayload({ kind: "settled", sessionId })]);
     },
   );
+
+  // Retention: expired sessions and their history go every maintenance interval (any worker may sweep).
+  const sweeper = setInterval(
+    () => void sweepExpiredSessions(pool, tables).catch(() => undefined),
+    Math.max(1, options.maintenanceIntervalSeconds ?? 60) * 1000,
+  );
+  sweeper.unref();
 
   let closed: Promise<void> | undefined;
   return {
     close() {
       return (closed ??= (async () => {
+        clearInterval(sweeper);
         await engine.pause();
         closing.abort();
         await Promise.allSettled([...running]);

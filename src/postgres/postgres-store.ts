@@ -6,7 +6,8 @@
  */
 import pg from "pg";
 import { sessionConflict, type SessionRecord, type SessionStore } from "../session-store.js";
-import { identifier, migrate } from "./schema.js";
+import { sweepExpiredSessions } from "./retention.js";
+import { identifier, migrate, tablesOf } from "./schema.js";
 
 /** Where the store connects. */
 export type PostgresStoreOptions = {
@@ -20,7 +21,10 @@ export type PostgresStoreOptions = {
 
 /** A {@link SessionStore} on Postgres; `close()` ends the pool it made. */
 export type PostgresStore = SessionStore & {
-  /** Deletes sessions whose `expiresAt` has passed; resolves to how many. Loads already treat them as absent. */
+  /**
+   * Deletes sessions whose `expiresAt` has passed, with their applied worker commands and their
+   * event history; resolves to how many sessions. Loads already treat them as absent.
+   */
   sweepExpired(): Promise<number>;
   close(): Promise<void>;
 };
@@ -40,11 +44,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const schemaName = options.schema ?? "tinyagent";
   const sessions = `${identifier(schemaName)}.sessions`;
   let ready: Promise<void> | undefined;
-  const query = async <TRow extends pg.QueryResultRow>(text: string, values: unknown[]) => {
-    await (ready ??= migrate(pool, schemaName).catch((error) => {
+  const migrated = () =>
+    (ready ??= migrate(pool, schemaName).catch((error) => {
       ready = undefined; // let the next call try again (the database may have been down)
       throw error;
     }));
+  const query = async <TRow extends pg.QueryResultRow>(text: string, values: unknown[]) => {
+    await migrated();
     return pool.query<TRow>(text, values);
   };
   const live = "(expires_at IS NULL OR expires_at > now())";
@@ -85,8 +91,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       await query(`DELETE FROM ${sessions} WHERE session_id = $1`, [sessionId]);
     },
     async sweepExpired() {
-      const result = await query(`DELETE FROM ${sessions} WHERE expires_at <= now()`, []);
-      return result.rowCount ?? 0;
+      await migrated();
+      return sweepExpiredSessions(pool, tablesOf(schemaName));
     },
     async close() {
       if (!options.pool) await pool.end();

@@ -16,9 +16,9 @@ import { startJobEngine, type JobEngine } from "./job-engine.js";
 import { NoticeBoard } from "./notifications.js";
 import { createPostgresStore } from "./postgres-store.js";
 import { migrate, tablesOf } from "./schema.js";
-import { workerStateOf } from "./session-claim.js";
+import { sessionProgress } from "./retention.js";
 import { lastCommandSeq, queueCommand, type SessionCommand } from "./session-commands.js";
-import { recordMessages, recordRunInFlight } from "./session-record.js";
+import { recordMessages } from "./session-record.js";
 
 /** Options of {@link SessionClient.events}. */
 export type SessionEventsOptions = {
@@ -155,9 +155,10 @@ export function sessionClient(options: WorkerConnectionOptions): SessionClient {
       try {
         for (;;) {
           wakeup.arm();
-          const record = (await store.load(sessionId))?.record;
-          const pending = (await lastCommandSeq(pool, tables, sessionId)) > workerStateOf(record).appliedSeq;
-          if (!pending && !(record && recordRunInFlight(record))) return;
+          // Read expired or not: a session that expired at its run's end is idle, its commands applied.
+          const { appliedSeq, runInFlight } = await sessionProgress(pool, tables, sessionId);
+          const pending = (await lastCommandSeq(pool, tables, sessionId)) > appliedSeq;
+          if (!pending && !runInFlight) return;
           if (!(await wakeup.wait())) throw new AgentError("invalid-input", `waitForIdle("${sessionId}") was aborted by its signal.`);
         }
       } finally {

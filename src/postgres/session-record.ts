@@ -1,6 +1,6 @@
 /**
  * What a client reads of a session record (`Agent.open`'s, src/session-record.ts):
- * the transcript as last written, and whether a run is in flight.
+ * the transcript as last written.
  */
 import type { AgentMessage } from "../core/types.js";
 import type { AgentSessionRecord } from "../session-record.js";
@@ -12,9 +12,4 @@ export function recordMessages(record: SessionRecord): AgentMessage[] {
   const messages: AgentMessage[] = [...(agent?.messages ?? [])];
   if (run?.batch) messages.push(run.batch.message, ...(run.batch.results.slice(0, run.batch.announced) as AgentMessage[]));
   return messages;
-}
-
-/** True while a run is in flight (a call waiting for approval included). */
-export function recordRunInFlight(record: SessionRecord): boolean {
-  return (record as unknown as Partial<AgentSessionRecord>).run !== undefined;
 }

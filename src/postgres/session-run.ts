@@ -13,6 +13,7 @@ import type { AgentMessage } from "../core/types.js";
 import type { SessionStore } from "../session-store.js";
 import { EventWriter } from "./event-log.js";
 import type { NoticeBoard } from "./notifications.js";
+import { sweepExpiredSessions } from "./retention.js";
 import type { Tables } from "./schema.js";
 import { SessionClaim } from "./session-claim.js";
 import { commandsAfter, type NumberedCommand } from "./session-commands.js";
@@ -50,6 +51,8 @@ export async function runSession(context: SessionRunContext, sessionId: string, 
     wake();
   });
   try {
+    // An expired session is gone: its history goes now, so commands it applied are not applied again to the new one.
+    await sweepExpiredSessions(context.pool, context.tables, sessionId);
     const { messages: _messages, ...options } = await context.agentOptions(sessionId);
     agent = await Agent.open(sessionId, { ...options, store: claim, ttl: context.ttl, onLost: (error) => claim.lose(error.message) });
     const opened = agent;
