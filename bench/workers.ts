@@ -5,7 +5,7 @@
  * answer) on the in-process faux model, so the time is the workers'
  * machinery: jobs, claims, checkpoints, commands and the event history.
  * The workers are started first (each in its own process, concurrency 10);
- * the clock runs from the first prompt queued to the last session finished
+ * the clock runs from the first of the prompts queued (500 by default) to the last session finished
  * (read off the sessions table). Postgres is a throwaway server
  * (scripts/throwaway-postgres.ts) with fsync off, on the same machine.
  */
@@ -42,7 +42,7 @@ function ended(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `sessions` sessions through each worker count in turn, each count in a schema of its own. */
-export async function runWorkersBench({ workerCounts = [1, 2, 4], sessions = 200, concurrency = 10 } = {}): Promise<WorkersBenchReport> {
+export async function runWorkersBench({ workerCounts = [1, 2, 4], sessions = 500, concurrency = 10 } = {}): Promise<WorkersBenchReport> {
   const postgres = await startThrowawayPostgres();
   const pool = new pg.Pool({ connectionString: postgres.connectionString, max: 2 });
   const rows: WorkersBenchRow[] = [];
