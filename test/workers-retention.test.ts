@@ -91,6 +91,18 @@ describe("worker sessions with ttl", () => {
     expect(await kept("gone")).toEqual({ sessions: 0, commands: 0, events: 0 });
   });
 
+  it("deleting a session from the store deletes its commands and event history too", async () => {
+    await runToEnd("deleted", planPrompt([["fast"]]));
+    expect((await kept("deleted")).events).toBeGreaterThan(0);
+    const store = createPostgresStore({ connectionString: postgres.connectionString });
+    try {
+      await store.delete("deleted");
+    } finally {
+      await store.close();
+    }
+    expect(await kept("deleted")).toEqual({ sessions: 0, commands: 0, events: 0 });
+  });
+
   it("a worker sweeps expired sessions itself, every maintenance interval", async () => {
     await runToEnd("swept", planPrompt([["fast"]]));
     await expire("swept");

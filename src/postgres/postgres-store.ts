@@ -88,7 +88,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       throw sessionConflict(sessionId, expectedVersion, actual?.version ?? null);
     },
     async delete(sessionId) {
-      await query(`DELETE FROM ${sessions} WHERE session_id = $1`, [sessionId]);
+      // A worker session's commands and event history go with it.
+      const tables = tablesOf(schemaName);
+      await query(
+        `WITH s AS (DELETE FROM ${tables.sessions} WHERE session_id = $1), c AS (DELETE FROM ${tables.commands} WHERE session_id = $1)
+         DELETE FROM ${tables.events} WHERE session_id = $1`,
+        [sessionId],
+      );
     },
     async sweepExpired() {
       await migrated();
