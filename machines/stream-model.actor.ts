@@ -63,7 +63,9 @@ async function prepareRequest(input: StreamModelInput, signal: AbortSignal): Pro
   const context: Context = { messages: llmMessages };
   if (input.systemPrompt) context.systemPrompt = input.systemPrompt;
   if (input.tools.length > 0) context.tools = input.tools.map(toolSpec);
-  const options: StreamOptions = { ...input.streamOptions, signal };
+  // Copied then set (not `{ ...streamOptions, signal }`: on Node 20's V8 that makes a hidden class per request).
+  const options: StreamOptions = Object.assign({}, input.streamOptions);
+  options.signal = signal;
   if (apiKey !== undefined) options.apiKey = apiKey;
   return { context, options };
 }
@@ -73,6 +75,7 @@ export const streamModelActor = fromEventObservable<ModelEventsEvent, StreamMode
   ({ input }) =>
     new Observable<ModelEventsEvent>((subscriber) => {
       const controller = new AbortController();
+      let ended = false;
       const subscription = from(prepareRequest(input, controller.signal))
         .pipe(
           // Whatever the stream function emits, the machine gets well-formed events (see checked-stream.ts).
@@ -80,9 +83,20 @@ export const streamModelActor = fromEventObservable<ModelEventsEvent, StreamMode
           batchSynchronous(),
           map((events): ModelEventsEvent => ({ type: "model.events", events })),
         )
-        .subscribe(subscriber);
+        .subscribe({
+          next: (event) => subscriber.next(event),
+          error: (error: unknown) => {
+            ended = true;
+            subscriber.error(error);
+          },
+          complete: () => {
+            ended = true;
+            subscriber.complete();
+          },
+        });
       return () => {
-        controller.abort();
+        // A call that ended by itself has nothing left to cancel (and abort() costs a DOMException per request).
+        if (!ended) controller.abort();
         subscription.unsubscribe();
       };
     }),

@@ -202,7 +202,8 @@ export const toolCallMachine = setup({
   },
 }).createMachine({
   id: "toolCall",
-  context: ({ input }) => ({ ...input, args: input.toolCall.arguments, result: { content: [] }, isError: false }),
+  // Keys first, then the input: `{ ...input, args, … }` would give every call's context a hidden class of its own on Node 20.
+  context: ({ input }) => ({ args: input.toolCall.arguments, result: { content: [] }, isError: false, ...input }),
   initial: "validating",
   on: { abort: { actions: { type: "storeAborted", params: ({ event }) => ({ reason: event.reason }) }, target: ".aborted" } },
   states: {

@@ -34,7 +34,12 @@ export function agentMachineInput(options: Omit<AgentOptions, "inspect">): Agent
   for (const name of HOOK_NAMES) if (options[name]) (hooks as Record<string, unknown>)[name] = options[name];
   const streamOptions: StreamOptions = { ...options.streamOptions };
   if (options.sessionId !== undefined) streamOptions.sessionId = options.sessionId;
-  return { ...settingsOf({ ...options, hooks, streamOptions }), streamFn: options.streamFn ?? defaultStreamFn, messages: options.messages };
+  // Filled in rather than spread into a literal with more keys: on Node 20's V8 `{ ...a, b }` gives every object a
+  // map of its own (~230 bytes per agent, kept as long as the actor).
+  const input = settingsOf({ ...options, hooks, streamOptions }) as AgentMachineInput;
+  input.streamFn = options.streamFn ?? defaultStreamFn;
+  input.messages = options.messages;
+  return input;
 }
 
 /** The flat options that give back `settings` (hooks spread out again): how `asTool` starts a child like its agent. */

@@ -69,27 +69,62 @@ export type AgentState = {
  * console.log(await agent.promptText("Hi"));
  */
 export class Agent {
-  /** The xstate actor running {@link agentMachine}; `snapshot.value` is the state. */
-  readonly actor: AgentActor;
+  private started: AgentActor | undefined;
+  /** What creates the actor, until it is created (see {@link Agent.actor}). */
+  private unstarted: { input: AgentMachineInput; inspect: AgentOptions["inspect"] } | undefined;
   private readonly listeners = new Set<(event: AgentEvent) => void>();
-  private readonly subject = new Subject<AgentEvent>();
+  /** Made at the first `events$` subscription (idle agents are many; most have no such subscriber). */
+  private subject: Subject<AgentEvent> | undefined;
+  private events: Observable<AgentEvent> | undefined;
   private runWaiters: { resolve: (message: AssistantMessage | undefined) => void; reject: (error: AgentError) => void }[] = [];
   private disposed = false;
   /** Set when the agent lost its durable session (see {@link Agent.open}): it takes no more input. */
   private lostSession: AgentError | undefined;
+
+  /** `input` replaces the machine input built from `options` (how {@link Agent.restore} rebuilds an agent). */
+  constructor(options: AgentOptions = {}, input: AgentMachineInput = agentMachineInput(options)) {
+    this.unstarted = { input, inspect: options.inspect };
+    // A run to resume (a reopened session) or a run-once prompt starts at once; anything else waits for first use.
+    if (input.resume || input.prompt) void this.actor;
+  }
+
+  /**
+   * The xstate actor running {@link agentMachine}; `snapshot.value` is the state.
+   * Created and started at its first use (any method, `state`, or reading
+   * this): an XState actor holds ~4 KB even for a trivial machine, so an agent
+   * made and not used yet holds none (bench (f)). What it shows is the same
+   * either way; an `inspect` observer sees the actor start at that first use.
+   */
+  get actor(): AgentActor {
+    return this.started ?? this.startActor();
+  }
+
+  private startActor(): AgentActor {
+    const { input, inspect } = this.unstarted!;
+    this.unstarted = undefined;
+    const actor = createActor(agentMachine, { input, inspect: guardedInspect(inspect) });
+    this.started = actor;
+    actor.on("*", (event) => this.relay(event));
+    actor.start();
+    return actor;
+  }
 
   /**
    * Every event of every run, as an Observable. A subscriber (or an operator
    * piped from it) that throws is reported on `console.error` and skipped,
    * never rethrown (see guarded-callbacks.ts).
    */
-  readonly events$: Observable<AgentEvent> = new GuardedObservable<AgentEvent>((subscriber) => this.subject.subscribe(subscriber));
+  get events$(): Observable<AgentEvent> {
+    this.events ??= new GuardedObservable<AgentEvent>((subscriber) => this.eventSubject().subscribe(subscriber));
+    return this.events;
+  }
 
-  /** `input` replaces the machine input built from `options` (how {@link Agent.restore} rebuilds an agent). */
-  constructor(options: AgentOptions = {}, input: AgentMachineInput = agentMachineInput(options)) {
-    this.actor = createActor(agentMachine, { input, inspect: guardedInspect(options.inspect) });
-    this.actor.on("*", (event) => this.relay(event));
-    this.actor.start();
+  private eventSubject(): Subject<AgentEvent> {
+    if (!this.subject) {
+      this.subject = new Subject<AgentEvent>();
+      if (this.disposed) this.subject.complete();
+    }
+    return this.subject;
   }
 
   /**
@@ -336,7 +371,7 @@ export class Agent {
     this.actor.stop();
     // abort() settles a run synchronously; a waiter left means the run never reached agent_end.
     for (const waiter of this.runWaiters.splice(0)) waiter.resolve(lastAssistantMessage(this.context.messages));
-    this.subject.complete();
+    this.subject?.complete();
     this.listeners.clear();
   }
 
@@ -405,7 +440,7 @@ export class Agent {
       }
     }
     // Hot path (one call per delta): an rxjs Subject allocates on every next(), so skip it when nobody uses events$.
-    if (this.subject.observed) this.subject.next(event);
+    if (this.subject?.observed) this.subject.next(event);
     if (event.type === "agent_end") {
       const last = lastAssistantMessage(event.messages);
       const waiters = this.runWaiters;
