@@ -11,11 +11,14 @@ const API_KEY_ENV: Record<string, string[]> = {
   openrouter: ["OPENROUTER_API_KEY"],
   openai: ["OPENAI_API_KEY"],
   anthropic: ["ANTHROPIC_API_KEY"],
+  google: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
 };
 
-/** The environment variable named in hints for a provider's key, if it reads one. */
-export function apiKeyEnvVar(provider: string): string | undefined {
-  return API_KEY_ENV[provider]?.[0];
+/** The environment variable named in hints for a provider's key, if it reads one ("A (or B)" when it reads several). */
+function apiKeyEnvVar(provider: string): string | undefined {
+  const vars = API_KEY_ENV[provider];
+  if (!vars?.length) return undefined;
+  return vars.length === 1 ? vars[0] : `${vars[0]} (or ${vars.slice(1).join(", ")})`;
 }
 
 /** `options.apiKey`, else the provider's environment variable; local providers need none. */

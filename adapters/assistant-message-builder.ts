@@ -12,7 +12,7 @@ import { zeroUsage } from "../src/core/messages.js";
 export const emptyUsage = zeroUsage;
 
 /** A tool call still streaming: its raw argument text grows until `finish`. */
-type OpenToolCall = { block: ToolCall; contentIndex: number; json: string; parsedAtLength: number };
+type OpenToolCall = { block: ToolCall; contentIndex: number; json: string; parsedAtLength: number; parsed?: Record<string, unknown> };
 
 /**
  * Incrementally assembles an assistant message.
@@ -86,9 +86,11 @@ export class AssistantMessageBuilder {
    * Appends a tool-call fragment. `key` identifies the call across fragments
    * (OpenAI's `index`); the first fragment of a key opens the call, and its
    * `signature` (Gemini's thought signature) is kept on it. Fragments of
-   * different keys may interleave.
+   * different keys may interleave. `parsed`, given with a call's whole
+   * `arguments` in its first fragment (Gemini's `args`), is their parse:
+   * the text is then not parsed again.
    */
-  toolCall(key: string | number, fragment: { id?: string; name?: string; arguments?: string; signature?: string }): void {
+  toolCall(key: string | number, fragment: { id?: string; name?: string; arguments?: string; signature?: string; parsed?: Record<string, unknown> }): void {
     this.start();
     let call = this.toolCalls.get(key);
     if (!call) {
@@ -106,6 +108,14 @@ export class AssistantMessageBuilder {
     }
     const delta = fragment.arguments;
     if (!delta) return;
+    if (fragment.parsed && call.json === "") {
+      call.json = delta;
+      call.parsedAtLength = delta.length;
+      call.parsed = call.block.arguments = fragment.parsed;
+      this.emit({ type: "toolcall_delta", contentIndex: call.contentIndex, delta, partial: this.message });
+      return;
+    }
+    call.parsed = undefined;
     call.json += delta;
     // Re-parse only when the text has doubled since the last parse: linear overall.
     if (call.json.length >= 2 * call.parsedAtLength) {
@@ -200,7 +210,8 @@ export class AssistantMessageBuilder {
   }
 
   private endCall(call: OpenToolCall): void {
-    Object.assign(call.block, finalArguments(call.json));
+    if (call.parsed) call.block.arguments = call.parsed;
+    else Object.assign(call.block, finalArguments(call.json));
     this.emit({ type: "toolcall_end", contentIndex: call.contentIndex, toolCall: call.block, partial: this.message });
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { AssistantMessage, Context, ImageContent, JSONSchema, Model, ReasoningLevel, StreamOptions, ToolResultMessage } from "../src/core/types.js";
 import type { WireRequest } from "./sse-engine.js";
-import type { ApiKeySource } from "./http-errors.js";
+import { resolveApiKey } from "./api-key.js";
 import { TOOL_IMAGES_INTRO, toolResultText } from "./tool-result-text.js";
 
 /** One part of a Gemini `Content`. */
@@ -25,18 +25,6 @@ export type GeminiContent = { role: "user" | "model"; parts: GeminiPart[] };
 /** Prefix of the ids this adapter makes for calls Gemini sent without one: never sent back as ids. */
 export const GENERATED_ID_PREFIX = "gemini_";
 
-const ENV_KEYS = ["GEMINI_API_KEY", "GOOGLE_API_KEY"] as const;
-
-/** `options.apiKey`, else GEMINI_API_KEY, else GOOGLE_API_KEY. */
-export function resolveGoogleKey(apiKey: string | undefined): { key?: string; source: ApiKeySource } {
-  if (apiKey) return { key: apiKey, source: { kind: "option" } };
-  for (const envVar of ENV_KEYS) {
-    const key = typeof process !== "undefined" ? process.env[envVar] : undefined;
-    if (key) return { key, source: { kind: "env", envVar } };
-  }
-  return { source: { kind: "none", envVar: "GEMINI_API_KEY (or GOOGLE_API_KEY)", provider: "google" } };
-}
-
 /** The stream URL: `baseUrl` is the host root, or already ends in an API version (`…/v1beta`). */
 export function googleStreamUrl(baseUrl: string, modelId: string): string {
   const root = baseUrl.replace(/\/+$/, "");
@@ -51,7 +39,7 @@ function isGemini3(model: Model): boolean {
 
 /** Builds the whole request for one call. */
 export function buildGoogleRequest(model: Model, context: Context, options: StreamOptions): WireRequest {
-  const { key, source } = resolveGoogleKey(options.apiKey);
+  const { key, source } = resolveApiKey("google", options.apiKey);
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "text/event-stream",

@@ -88,6 +88,8 @@ export function geminiDecoder(builder: AssistantMessageBuilder, cost: ModelCost 
         id: id || `${GENERATED_ID_PREFIX}${responseId ?? "call"}_${n}`,
         name,
         arguments: JSON.stringify(args ?? {}),
+        // Already parsed: the text need not be parsed twice (a non-object still goes through the text's checks).
+        parsed: isRecord(args) ? args : args === undefined || args === null ? {} : undefined,
         signature,
       });
       return;
@@ -161,4 +163,8 @@ export function geminiRetryDelayMs(errorBody: string): number | undefined {
     if (seconds !== undefined) return Math.round(Number(seconds) * 1000);
   }
   return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -178,13 +178,14 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
       return decoder.end(false);
     }
     let sawDone = false;
+    let sawData = false; // an event arrived in the chunk being fed
     let pending = 0; // characters fed since the last complete event
     const parser = createParser({
       onEvent: ({ event, data }) => {
         pending = 0;
         if (sawDone || decoder.done) return;
-        // Only data counts as liveness: keep-alive comments do not defeat the idle watchdog.
-        idle?.touch();
+        // Only data counts as liveness: keep-alive comments do not defeat the idle watchdog (touched once per chunk read).
+        sawData = true;
         if (data === "[DONE]") {
           sawDone = true;
           return;
@@ -206,6 +207,10 @@ async function readResponse(protocol: SseProtocol, builder: AssistantMessageBuil
       pending += chunk.length;
       if (pending > MAX_EVENT_CHARS) throw new StreamFailure(`The provider sent an event larger than ${MAX_EVENT_CHARS} characters; gave up reading ${url}.`);
       parser.feed(chunk);
+      if (sawData) {
+        sawData = false;
+        idle?.touch();
+      }
     };
     try {
       for (;;) {
