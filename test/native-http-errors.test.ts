@@ -4,20 +4,11 @@
  * variable, the model id and base URL). Real HTTP over loopback.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  anthropicModel,
-  googleModel,
-  openAIResponsesModel,
-  streamAnthropic,
-  streamGoogle,
-  streamOpenAIResponses,
-  type Model,
-  type StreamFn,
-} from "../src/index.js";
 import { anthropicTextBody } from "./helpers/anthropic-events.js";
 import { textBody } from "./helpers/gemini-chunks.js";
 import { allEvents, finalOf, types, userContext } from "./helpers/openai-chunks.js";
 import { ResponsesStream } from "./helpers/responses-events.js";
+import { NATIVE_PROVIDERS, type NativeProvider } from "./helpers/native-providers.js";
 import { type SseServer, startSseServer } from "./helpers/sse-server.js";
 
 let server: SseServer | undefined;
@@ -30,27 +21,21 @@ afterEach(async () => {
 const json = { "content-type": "application/json" };
 const errorBody = (message: string) => JSON.stringify({ error: { message } });
 
-const PROVIDERS: { name: string; stream: StreamFn; model: (baseUrl: string) => Model; env: string[]; hint: string; ok: string }[] = [
+const PROVIDERS: (NativeProvider & { env: string[]; hint: string; ok: string })[] = [
   {
-    name: "Anthropic",
-    stream: streamAnthropic,
-    model: (baseUrl) => anthropicModel("claude-test", { baseUrl }),
+    ...NATIVE_PROVIDERS.anthropic,
     env: ["ANTHROPIC_API_KEY"],
     hint: "ANTHROPIC_API_KEY",
     ok: anthropicTextBody("ok"),
   },
   {
-    name: "OpenAI Responses",
-    stream: streamOpenAIResponses,
-    model: (baseUrl) => openAIResponsesModel("gpt-test", { baseUrl }),
+    ...NATIVE_PROVIDERS.responses,
     env: ["OPENAI_API_KEY"],
     hint: "OPENAI_API_KEY",
     ok: new ResponsesStream().message("msg_1", "ok").completed().body(),
   },
   {
-    name: "Gemini",
-    stream: streamGoogle,
-    model: (baseUrl) => googleModel("gemini-test", { baseUrl }),
+    ...NATIVE_PROVIDERS.google,
     env: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
     hint: "GEMINI_API_KEY (or GOOGLE_API_KEY)",
     ok: textBody("ok"),

@@ -6,22 +6,13 @@
  * clock, so no real wait decides the outcome.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  anthropicModel,
-  googleModel,
-  openAIResponsesModel,
-  streamAnthropic,
-  streamGoogle,
-  streamOpenAIResponses,
-  type AssistantMessageEvent,
-  type Model,
-  type StreamFn,
-} from "../src/index.js";
+import type { AssistantMessageEvent } from "../src/index.js";
 import { anthropicSse, messageStart, textBlock } from "./helpers/anthropic-events.js";
 import { until, useFakeClock } from "./helpers/fake-clock.js";
 import { gchunk, gsse } from "./helpers/gemini-chunks.js";
 import { finalOf } from "./helpers/openai-chunks.js";
 import { ResponsesStream } from "./helpers/responses-events.js";
+import { NATIVE_PROVIDERS, type NativeProvider } from "./helpers/native-providers.js";
 import { type Script, type SseServer, startSseServer } from "./helpers/sse-server.js";
 
 let server: SseServer | undefined;
@@ -32,28 +23,22 @@ afterEach(async () => {
 });
 
 /** Each provider: its stream, a model at a base URL, its request path, and a body that streams "Hi" and then nothing more. */
-const PROVIDERS: { name: string; stream: StreamFn; model: (baseUrl: string) => Model; path: string; partial: string }[] = [
+const PROVIDERS: (NativeProvider & { path: string; partial: string })[] = [
   {
-    name: "Anthropic",
-    stream: streamAnthropic,
-    model: (baseUrl) => anthropicModel("claude-test", { baseUrl }),
+    ...NATIVE_PROVIDERS.anthropic,
     path: "/v1/messages",
     // The block starts and one delta arrives; no block end, no message_stop.
     partial: anthropicSse(messageStart(), ...textBlock(0, "Hi").slice(0, 2)),
   },
   {
-    name: "OpenAI Responses",
-    stream: streamOpenAIResponses,
-    model: (baseUrl) => openAIResponsesModel("gpt-test", { baseUrl }),
+    ...NATIVE_PROVIDERS.responses,
     path: "/responses",
     // Everything before the message item's done event.
     partial: new ResponsesStream().message("msg_1", "Hi").body().split("event: response.output_text.done")[0]!,
   },
   {
-    name: "Gemini",
-    stream: streamGoogle,
-    model: (baseUrl) => googleModel("gemini-2.5-flash", { baseUrl }),
-    path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+    ...NATIVE_PROVIDERS.google,
+    path: "/v1beta/models/gemini-test:streamGenerateContent?alt=sse",
     partial: gsse(gchunk([{ text: "Hi" }])),
   },
 ];
