@@ -4,6 +4,7 @@
  * real API's, with the fields it sends), how many assistant turns a request
  * of that dialect carries, and the floor's one-chunk parse of its stream.
  */
+import { anthropicSse, messageEnd, messageStart, textBlock, toolUseBlock } from "../test/helpers/anthropic-events.js";
 import type { TurnScript } from "./workloads.js";
 
 /** The dialects; "openai" is chat-completions (workloads.ts builds its bodies). */
@@ -12,35 +13,12 @@ export type Dialect = "openai" | "anthropic" | "responses" | "google";
 const named = (event: { type: string } & Record<string, unknown>) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
 function anthropicBody(script: TurnScript): string {
-  const out = [
-    named({
-      type: "message_start",
-      message: {
-        id: "msg_01XFDUDYJgAACzvnptvVoYEL",
-        type: "message",
-        role: "assistant",
-        content: [],
-        model: "claude-sonnet-4-5-20250929",
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 120, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
-      },
-    }),
-  ];
+  const events: ({ type: string } & Record<string, unknown>)[] = [messageStart({ input_tokens: 120, output_tokens: 1 }, "claude-sonnet-4-5-20250929")];
   let index = 0;
-  if (script.text.length) {
-    out.push(named({ type: "content_block_start", index, content_block: { type: "text", text: "" } }));
-    for (const text of script.text) out.push(named({ type: "content_block_delta", index, delta: { type: "text_delta", text } }));
-    out.push(named({ type: "content_block_stop", index: index++ }));
-  }
-  for (const call of script.toolCalls) {
-    out.push(named({ type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } }));
-    for (const partial_json of call.pieces) out.push(named({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json } }));
-    out.push(named({ type: "content_block_stop", index: index++ }));
-  }
-  const stop = script.toolCalls.length ? "tool_use" : "end_turn";
-  out.push(named({ type: "message_delta", delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 900 } }), named({ type: "message_stop" }));
-  return out.join("");
+  if (script.text.length) events.push(...textBlock(index++, ...script.text));
+  for (const call of script.toolCalls) events.push(...toolUseBlock(index++, call.id, call.name, ...call.pieces));
+  events.push(...messageEnd(script.toolCalls.length ? "tool_use" : "end_turn", { output_tokens: 900 }));
+  return anthropicSse(...events);
 }
 
 function responsesBody(script: TurnScript): string {
