@@ -93,6 +93,13 @@ export async function startJobEngine(pool: pg.Pool, schema: string, options: Job
     await lock.query("SELECT pg_advisory_unlock(hashtext($1))", [`tinyagent-jobs:${schema}`]).catch(() => undefined);
     lock.release();
   }
+  // pg-boss 9 runs its maintenance (which expires dead workers' claims) as a singleton job with a
+  // 15-minute expiry: a worker SIGKILLed while holding it stops every claim from expiring until then.
+  // So each supervising worker also runs the expire step (advisory-locked by pg-boss) on its own timer.
+  const expire = (boss as unknown as { expire(): Promise<void> }).expire.bind(boss);
+  const expiring = supervise
+    ? setInterval(() => expire().catch(() => undefined), Math.max(1, options.maintenanceIntervalSeconds ?? 60) * 1000).unref()
+    : undefined;
   const sendOptions: PgBoss.SendOptions = {
     expireInSeconds: Math.max(1, Math.round(options.claimTimeoutSeconds ?? 900)),
     retryLimit: options.retryLimit ?? 50,
@@ -120,6 +127,7 @@ export async function startJobEngine(pool: pg.Pool, schema: string, options: Job
       await boss.offWork(QUEUE);
     },
     async stop() {
+      clearInterval(expiring);
       await boss.stop({ graceful: false });
       await quiet();
     },
