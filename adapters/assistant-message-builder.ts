@@ -7,6 +7,7 @@
 import { parse as parsePartialJson } from "partial-json";
 import type { AssistantMessage, AssistantMessageEvent, StopReason, TextContent, ThinkingContent, ToolCall, Usage } from "../src/core/types.js";
 import { zeroUsage } from "../src/core/messages.js";
+import { isRecord } from "../src/core/message-checks.js";
 
 /** Zeroed usage: the core's one helper, under the name the adapters use. */
 export const emptyUsage = zeroUsage;
@@ -239,8 +240,4 @@ export function finalArguments(json: string): Pick<ToolCall, "arguments" | "inva
   } catch (error) {
     return { arguments: {}, invalidArguments: { raw: json, error: (error as Error).message } };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

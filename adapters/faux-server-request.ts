@@ -4,6 +4,7 @@
  * provider. Lenient: it accepts what real clients send and ignores the rest.
  */
 import type { AssistantMessage, Context, ImageContent, Message, TextContent, ToolCall, ToolSpec } from "../src/core/types.js";
+import { isRecord } from "../src/core/message-checks.js";
 import { emptyUsage, finalArguments } from "./assistant-message-builder.js";
 
 /** A request body the faux server cannot read; it answers 400 with this message. */
@@ -115,8 +116,4 @@ function toolSpecs(tools: unknown): ToolSpec[] {
     });
   }
   return specs;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Context, Model } from "../src/core/types.js";
+import { isRecord } from "../src/core/message-checks.js";
 import { fauxRulesResponse } from "./faux-rules.js";
 import { FauxRequestError, openAIRequestToContext } from "./faux-server-request.js";
 import { countToolCalls, fauxSteps, fauxStopReason, fauxUsage, scriptCursor } from "./faux-script.js";
@@ -307,8 +308,4 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 function sendError(res: ServerResponse, status: number, message: string, type: string): void {
   sendJson(res, status, { error: { message, type, code: status } });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

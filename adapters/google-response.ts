@@ -6,6 +6,7 @@
  * an `error` object in the stream.
  */
 import type { ModelCost } from "../src/core/types.js";
+import { isRecord } from "../src/core/message-checks.js";
 import type { AssistantMessageBuilder } from "./assistant-message-builder.js";
 import { GENERATED_ID_PREFIX, type GeminiPart } from "./google-request.js";
 import { StreamFailure } from "./http-errors.js";
@@ -163,8 +164,4 @@ export function geminiRetryDelayMs(errorBody: string): number | undefined {
     if (seconds !== undefined) return Math.round(Number(seconds) * 1000);
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

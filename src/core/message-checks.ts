@@ -35,6 +35,7 @@ export const PARTIAL_EVENT_TYPES: ReadonlySet<string> = new Set([
   "toolcall_end",
 ]);
 
+/** An object that is not an array (what a JSON object parses to). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

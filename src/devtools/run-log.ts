@@ -13,6 +13,7 @@
  * functions produced is recorded as the events they caused.
  */
 import { AgentError } from "../core/errors.js";
+import { isRecord } from "../core/message-checks.js";
 import { redactCredentials } from "../core/redact.js";
 import { toolSpec } from "../core/tools.js";
 import type { AgentTool } from "../core/types.js";
@@ -190,10 +191,6 @@ function roundTrip(key: string, value: unknown): unknown {
   return (decodeRunValue(text) as Record<string, unknown>)[key];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Splits a recording's text into lines, dropping a trailing empty line. */
 export function splitRunLog(text: string): string[] {
   const lines = text.split("\n");
@@ -214,7 +211,7 @@ export function parseRunHeader(line: string | undefined): RunLogHeader {
       `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads versions ${READABLE_VERSIONS.join(" and ")}.`,
     );
   }
-  if (!isObject(header.context) || typeof header.t !== "number") {
+  if (!isRecord(header.context) || typeof header.t !== "number") {
     throw new RecordingError(1, "the header lacks the agent's starting context or its time (t).");
   }
   return header as unknown as RunLogHeader;
@@ -229,7 +226,7 @@ export function parseRunEntry(line: string, lineNumber: number): RunLogEntry {
     throw new RecordingError(lineNumber, `unknown entry kind ${JSON.stringify(entry.kind)}; expected "event" or "clock".`);
   }
   const event = entry.event;
-  if (!isObject(event) || typeof event.type !== "string" || typeof entry.to !== "string") {
+  if (!isRecord(event) || typeof event.type !== "string" || typeof entry.to !== "string") {
     throw new RecordingError(lineNumber, `an event entry needs "to" and an "event" with a "type": ${preview(line)}`);
   }
   return entry as unknown as RunLogEvent;
@@ -243,7 +240,7 @@ function parseLine(line: string, lineNumber: number): Record<string, unknown> {
     const why = error instanceof Error ? error.message : String(error);
     throw new RecordingError(lineNumber, `not valid JSON (${why}); the file may be truncated: ${preview(line)}`);
   }
-  if (!isObject(value)) throw new RecordingError(lineNumber, `expected a JSON object, got ${preview(line)}`);
+  if (!isRecord(value)) throw new RecordingError(lineNumber, `expected a JSON object, got ${preview(line)}`);
   return value;
 }
 
