@@ -88,18 +88,22 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     },
   );
 
-  // Retention: expired sessions and their history go every maintenance interval (any worker may sweep).
-  const sweeper = setInterval(
-    () => void sweepExpiredSessions(pool, tables).catch(() => undefined),
+  // Every maintenance interval (any worker may do it): dead workers' claims expire (see expireClaims),
+  // and expired sessions go with their history (retention).
+  const maintenance = setInterval(
+    () => {
+      void engine.expireClaims().catch(() => undefined);
+      void sweepExpiredSessions(pool, tables).catch(() => undefined);
+    },
     Math.max(1, options.maintenanceIntervalSeconds ?? 60) * 1000,
   );
-  sweeper.unref();
+  maintenance.unref();
 
   let closed: Promise<void> | undefined;
   return {
     close() {
       return (closed ??= (async () => {
-        clearInterval(sweeper);
+        clearInterval(maintenance);
         await engine.pause();
         closing.abort();
         await Promise.allSettled([...running]);

@@ -54,6 +54,13 @@ export type JobEngine = {
    * (`completed`: false when the job failed for good, retries used up).
    */
   work(concurrency: number, handler: (job: SessionJob) => Promise<void>, settled: (job: SessionJob, completed: boolean) => Promise<void>): Promise<void>;
+  /**
+   * Expires the claims of jobs whose worker stopped answering, so another worker retries them.
+   * pg-boss 9 runs this in its maintenance, itself a singleton job with a 15-minute expiry: a
+   * worker SIGKILLed while holding that job stops every claim from expiring until then, so
+   * workers also call this on their own timer (pg-boss takes an advisory lock for it).
+   */
+  expireClaims(): Promise<void>;
   /** Stops taking new jobs (running handlers go on). */
   pause(): Promise<void>;
   /** Stops pg-boss and waits for its last queries. */
@@ -93,13 +100,6 @@ export async function startJobEngine(pool: pg.Pool, schema: string, options: Job
     await lock.query("SELECT pg_advisory_unlock(hashtext($1))", [`tinyagent-jobs:${schema}`]).catch(() => undefined);
     lock.release();
   }
-  // pg-boss 9 runs its maintenance (which expires dead workers' claims) as a singleton job with a
-  // 15-minute expiry: a worker SIGKILLed while holding it stops every claim from expiring until then.
-  // So each supervising worker also runs the expire step (advisory-locked by pg-boss) on its own timer.
-  const expire = (boss as unknown as { expire(): Promise<void> }).expire.bind(boss);
-  const expiring = supervise
-    ? setInterval(() => expire().catch(() => undefined), Math.max(1, options.maintenanceIntervalSeconds ?? 60) * 1000).unref()
-    : undefined;
   const sendOptions: PgBoss.SendOptions = {
     expireInSeconds: Math.max(1, Math.round(options.claimTimeoutSeconds ?? 900)),
     retryLimit: options.retryLimit ?? 50,
@@ -123,11 +123,13 @@ export async function startJobEngine(pool: pg.Pool, schema: string, options: Job
         settled(job.data.request.data, job.data.state === "completed"),
       );
     },
+    expireClaims() {
+      return (boss as unknown as { expire(): Promise<void> }).expire();
+    },
     async pause() {
       await boss.offWork(QUEUE);
     },
     async stop() {
-      clearInterval(expiring);
       await boss.stop({ graceful: false });
       await quiet();
     },

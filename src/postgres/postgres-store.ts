@@ -7,7 +7,7 @@
 import pg from "pg";
 import { sessionConflict, type SessionRecord, type SessionStore } from "../session-store.js";
 import { sweepExpiredSessions } from "./retention.js";
-import { identifier, migrate, tablesOf } from "./schema.js";
+import { migrate, tablesOf } from "./schema.js";
 
 /** Where the store connects. */
 export type PostgresStoreOptions = {
@@ -42,7 +42,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   }
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
   const schemaName = options.schema ?? "tinyagent";
-  const sessions = `${identifier(schemaName)}.sessions`;
+  const tables = tablesOf(schemaName);
+  const sessions = tables.sessions;
   let ready: Promise<void> | undefined;
   const migrated = () =>
     (ready ??= migrate(pool, schemaName).catch((error) => {
@@ -89,7 +90,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     async delete(sessionId) {
       // A worker session's commands and event history go with it.
-      const tables = tablesOf(schemaName);
       await query(
         `WITH s AS (DELETE FROM ${tables.sessions} WHERE session_id = $1), c AS (DELETE FROM ${tables.commands} WHERE session_id = $1)
          DELETE FROM ${tables.events} WHERE session_id = $1`,
@@ -98,7 +98,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     async sweepExpired() {
       await migrated();
-      return sweepExpiredSessions(pool, tablesOf(schemaName));
+      return sweepExpiredSessions(pool, tables);
     },
     async close() {
       if (!options.pool) await pool.end();
