@@ -235,3 +235,33 @@ describe("tinyagent view on hostile files", () => {
     }
   });
 });
+
+describe("run viewer secrets in live steps", () => {
+  it("a live session's steps redact credential fields of tool arguments, and match the steps of its own recording opened afterwards", async () => {
+    const login = {
+      name: "login",
+      description: "Logs in.",
+      parameters: { type: "object", properties: { user: { type: "string" }, password: { type: "string" } } },
+      execute: async () => ({ content: [{ type: "text" as const, text: "ok" }] }),
+    };
+    const faux = createFauxProvider([
+      { text: "Logging in.", toolCalls: [{ name: "login", arguments: { user: "ada", password: "hunter2-secret" } }] },
+      { text: "Done." },
+    ]);
+    const agent = new Agent({ model: faux.model, streamFn: faux.streamFn, tools: [login] });
+    const recording = recordRun(agent);
+    viewer.attach(agent, { title: "secrets" });
+    await agent.prompt("Log in as ada.");
+    recording.stop();
+    const sessions = (await (await fetch(new URL("/api/sessions", viewer.url))).json()) as { id: string; title: string }[];
+    const live = sessions.find((s) => s.title === "secrets")!;
+    const liveSteps = await (await fetch(new URL(`/api/sessions/${live.id}/steps`, viewer.url))).text();
+    expect(liveSteps).not.toContain("hunter2-secret");
+    expect(liveSteps).toContain('login({\\"user\\":\\"ada\\",\\"password\\":\\"[redacted]\\"})');
+    // The live trace skips normalising events (traceSteps' raw mode); the page must not see a difference.
+    const opened = viewer.open(recording.text(), { title: "secrets, recorded" });
+    const replayed = await (await fetch(new URL(`/api/sessions/${opened}/steps`, viewer.url))).text();
+    const withoutTimes = (text: string) => (JSON.parse(text) as { t: number }[]).map(({ t: _t, ...step }) => step);
+    expect(withoutTimes(liveSteps)).toEqual(withoutTimes(replayed));
+  });
+});

@@ -53,8 +53,13 @@ const CREDENTIAL_FIELDS = new Set(["apikey", "api_key", "api-key", "x-api-key", 
  */
 export function redactCredentials(key: string, value: unknown): unknown {
   if (key === "headers" && typeof value === "object" && value !== null && !Array.isArray(value)) return redactHeaders(value as Record<string, unknown>);
-  if (typeof value === "string" && CREDENTIAL_FIELDS.has(key.toLowerCase())) return REDACTED;
+  if (typeof value === "string" && isCredentialField(key)) return REDACTED;
   return value;
+}
+
+/** True when a string under this key is a credential wherever it appears (see {@link redactCredentials}). */
+export function isCredentialField(key: string): boolean {
+  return CREDENTIAL_FIELDS.has(key.toLowerCase());
 }
 
 /** Secrets shorter than this are not searched for in texts: they would mangle ordinary words. */

@@ -29,6 +29,11 @@ function runnable(event: StreamEvent): boolean {
   return true;
 }
 
+/** An event of a kind that carries the streamed message, carrying it. */
+function carries(event: StreamEvent): boolean {
+  return PARTIAL_EVENT_TYPES.has(event.type) && "partial" in event;
+}
+
 function withoutPartial(event: StreamEvent): StreamEvent {
   const { partial: _partial, ...rest } = event;
   return rest as StreamEvent;
@@ -42,17 +47,22 @@ export class BatchEncoder {
   /** The batch as format 2 writes it. */
   encode(batch: { type: string; events: StreamEvent[] }): RecordedBatch {
     const events = batch.events;
-    const carriers = new Set(events.filter((event) => PARTIAL_EVENT_TYPES.has(event.type) && "partial" in event));
-    const first = carriers.values().next().value;
-    const shared = first !== undefined && [...carriers].every((event) => event.partial === first.partial);
+    // One pass: does every event that carries a partial carry the same one (the usual case)?
+    let first: StreamEvent | undefined;
+    let shared = true;
+    for (const event of events) {
+      if (!carries(event)) continue;
+      if (first === undefined) first = event;
+      else if (event.partial !== first.partial) shared = false;
+    }
     const out: RecordedBatch = { event: { type: batch.type, events: [] } };
-    if (shared) {
+    if (first !== undefined && shared) {
       const ops = this.mirror.patch(events, first.partial);
       if (ops.length > 0) out.partial = ops;
       this.last = first.partial;
     } else if (first !== undefined) {
       out.partials = events.map((event) => {
-        if (!carriers.has(event)) return null;
+        if (!carries(event)) return null;
         this.last = event.partial;
         return this.mirror.patch([event], event.partial);
       });
@@ -69,7 +79,7 @@ export class BatchEncoder {
           continue;
         }
       }
-      written.push(this.terminal(carriers.has(event) ? withoutPartial(event) : event));
+      written.push(this.terminal(carries(event) ? withoutPartial(event) : event));
     }
     return out;
   }

@@ -14,7 +14,7 @@
  */
 import { AgentError } from "../core/errors.js";
 import { isRecord } from "../core/message-checks.js";
-import { redactCredentials } from "../core/redact.js";
+import { isCredentialField, REDACTED, redactCredentials } from "../core/redact.js";
 import { toolSpec } from "../core/tools.js";
 import type { AgentTool } from "../core/types.js";
 
@@ -140,7 +140,7 @@ export function normalizeRunField(key: string, value: unknown): unknown {
 function copyAt(key: string, value: unknown, special: (key: string, value: unknown) => unknown): unknown {
   switch (typeof value) {
     case "string":
-      return redactCredentials(key, value) === value ? value : special(key, value);
+      return isCredentialField(key) && value !== REDACTED ? special(key, value) : value;
     case "number":
       return Number.isFinite(value) && !Object.is(value, -0) ? value : special(key, value);
     case "boolean":
@@ -153,7 +153,8 @@ function copyAt(key: string, value: unknown, special: (key: string, value: unkno
       if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
         const out = new Array<unknown>(value.length);
         for (let i = 0; i < value.length; i++) {
-          const item = copyAt(String(i), value[i], special);
+          // Index keys never meet a rule of the replacer (they only look at names): one key for all.
+          const item = copyAt("0", value[i], special);
           out[i] = item === undefined ? null : item;
         }
         return out;

@@ -72,7 +72,15 @@ export type TraceRunOptions = {
  * const stop = traceRun(agent.actor, (step) => steps.push(step));
  */
 export function traceRun(root: AnyActorRef, onStep: (step: RunStep) => void, options: TraceRunOptions = {}): () => void {
-  const now = options.now ?? Date.now;
+  return traceSteps(root, onStep, options.now ?? Date.now, false);
+}
+
+/**
+ * {@link traceRun}, and for the viewer (`raw`), which reads only the types
+ * and short details of events at once: stream batches and emitted events
+ * as they are, not normalised (per delta, that was most of its cost).
+ */
+export function traceSteps(root: AnyActorRef, onStep: (step: RunStep) => void, now: () => number, raw: boolean): () => void {
   const toolCalls: Record<string, ToolCallActorState> = {};
   let emitted: AgentEvent[] = [];
   // Per-step cost independent of the transcript's length (see trace-values.ts).
@@ -81,7 +89,7 @@ export function traceRun(root: AnyActorRef, onStep: (step: RunStep) => void, opt
   let value = root.getSnapshot().value as StateValue;
   let index = 0;
   const emitting = root.on("*", (event: AgentEvent) => {
-    emitted.push(values.event(event));
+    emitted.push(raw ? event : values.event(event));
   });
   const inspection = root.system.inspect((inspected: InspectionEvent) => {
     const ref = inspected.actorRef as AnyActorRef;
@@ -98,7 +106,7 @@ export function traceRun(root: AnyActorRef, onStep: (step: RunStep) => void, opt
       index: index++,
       t: now(),
       actor,
-      event: compactEvent(inspected.event),
+      event: raw && inspected.event.type === "model.events" ? (inspected.event as RunStep["event"]) : compactEvent(inspected.event),
       value: normalizeRunValue(value),
       context,
       toolCalls: { ...toolCalls },

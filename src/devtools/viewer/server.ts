@@ -11,7 +11,7 @@ import { agentMachine, type AgentActor } from "../../../machines/agent.machine.j
 import { toolCallMachine } from "../../../machines/tool-call.machine.js";
 import { recordRun } from "../record.js";
 import { replayRun } from "../replay.js";
-import { traceRun } from "../run-trace.js";
+import { traceSteps } from "../run-trace.js";
 import { layoutChart, type ChartLayout } from "./chart.js";
 import { VIEWER_ASSETS } from "./assets.js";
 import { checkExposure, viewerAccess } from "./access.js";
@@ -179,7 +179,8 @@ export async function startRunViewer(options: RunViewerOptions = {}): Promise<Ru
       const id = `live-${++counter}`;
       const session = new ViewerSession(id, attachOptions.title ?? `agent ${counter}`, "live", () => recording.text());
       addSession(session);
-      const stopTrace = traceRun(agent.actor, (step) => broadcast("step", { session: id, step: session.add(step) }));
+      // Raw steps: the session keeps only details of their events, made in add (see traceSteps).
+      const stopTrace = traceSteps(agent.actor, (step) => broadcast("step", { session: id, step: session.add(step) }), Date.now, true);
       const detach = () => {
         stopTrace();
         recording.stop();

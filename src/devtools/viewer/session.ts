@@ -5,6 +5,7 @@
  * changes (`keep` the first n messages, `add` these) so a long run stays small.
  */
 import type { StateValue } from "xstate";
+import { normalizeRunField } from "../run-log.js";
 import type { RunStep, ToolCallActorState } from "../run-trace.js";
 import type { AgentEvent, AgentMessage, AssistantMessage, Usage } from "../../core/types.js";
 
@@ -37,10 +38,15 @@ function preview(value: unknown, max = 140): string {
 
 function eventDetail(event: RunStep["event"]): string {
   if (event.type === "model.events") {
-    const events = event.events as { type: string; delta?: string; reason?: string }[];
-    const deltas = events.map((e) => e.delta ?? "").join("");
-    const kinds = [...new Set(events.map((e) => e.type))].join(", ");
-    return preview(deltas ? `${kinds}: ${deltas}` : kinds);
+    // A batch may hold thousands of deltas: read only as many as the preview shows.
+    const kinds = new Set<string>();
+    let deltas = "";
+    for (const item of event.events as { type: string; delta?: unknown }[]) {
+      kinds.add(item.type);
+      if (typeof item.delta === "string" && deltas.length <= 140) deltas += item.delta;
+    }
+    const names = [...kinds].join(", ");
+    return preview(deltas ? `${names}: ${deltas}` : names);
   }
   const { type: _type, ...rest } = event;
   return Object.keys(rest).length ? preview(rest) : "";
@@ -56,7 +62,8 @@ function emittedDetail(event: AgentEvent): string {
     case "message_end":
       return event.message.role;
     case "tool_execution_start":
-      return `${event.toolName}(${preview(event.args, 60)})`;
+      // Redacted as a recording is: a live step's emitted events are not normalised (traceSteps).
+      return `${event.toolName}(${preview(normalizeRunField("args", event.args), 60)})`;
     case "tool_execution_update":
     case "tool_execution_end":
       return event.toolName;
@@ -93,7 +100,7 @@ export class ViewerSession {
     return { id: this.id, title: this.title, mode: this.mode, steps: this.steps.length };
   }
 
-  /** Adds a traced step; returns its compact form. */
+  /** Adds a traced step (normalised, or raw from the live trace: only types and details of its events are read); returns its compact form. */
   add(step: RunStep): ViewStep {
     const context = step.context as {
       messages: AgentMessage[];
