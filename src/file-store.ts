@@ -8,7 +8,7 @@
  * main entry stays browser-safe: a browser bundle never evaluates it unless
  * createFileStore is called, and the web chat never calls it.
  */
-import { isExpired, keyedQueue, sessionConflict, type SessionRecord, type SessionStore } from "./session-store.js";
+import { isExpired, keyedQueue, recordJson, sessionConflict, type SessionRecord, type SessionStore } from "./session-store.js";
 
 type Fs = typeof import("node:fs/promises");
 
@@ -71,7 +71,8 @@ export function createFileStore(dir: string): SessionStore {
         if (actual !== expectedVersion) throw sessionConflict(sessionId, expectedVersion, actual);
         // Versions keep counting over an expired record, so a writer holding its old version stays fenced.
         const version = (stored?.version ?? 0) + 1;
-        await writeAtomically(fileOf(sessionId), JSON.stringify({ version, record } satisfies SessionFile));
+        // JSON.stringify({ version, record } satisfies SessionFile), the record's text as recordJson has it.
+        await writeAtomically(fileOf(sessionId), `{"version":${version},"record":${recordJson(record)}}`);
         return version;
       }),
     delete: (sessionId) =>

@@ -7,15 +7,24 @@
  * model loses its credential headers, the stream options their key and
  * headers). One record per session, rewritten at each checkpoint, so it
  * never grows with the number of checkpoints.
+ *
+ * A checkpoint serialises what changed since the last one, not the whole
+ * transcript: a message that entered the transcript no longer changes
+ * (machines/draft.ts changes only the streaming message and the batch in
+ * place), so its JSON is written once and kept, by identity, for every later
+ * record, and the record's text (`recordJson`) is assembled from those parts:
+ * the same bytes as `JSON.stringify(record)`. Records share those settled
+ * messages with the agent's transcript: treat a record as read-only.
  */
 import { z } from "zod/v4";
 import type { AgentContext, AgentMachineInput, PendingToolCall, ResumedRun, ToolBatch } from "../machines/agent.machine.js";
 import { AgentError } from "./core/errors.js";
+import { jsonSafe } from "./core/json-safe.js";
 import { toolCallsOf } from "./core/messages.js";
 import { checkTools } from "./core/tools.js";
 import type { AgentMessage, AssistantMessage, ToolResultMessage } from "./core/types.js";
 import { persistAgent, restoredMachineInput, type PersistedAgent, type RestoreAgentOptions } from "./persist.js";
-import type { SessionRecord } from "./session-store.js";
+import { keepRecordJson, type SessionRecord } from "./session-store.js";
 
 /** The `format` of the records {@link sessionRecordOf} writes. */
 export const SESSION_RECORD_FORMAT = "tinyagent.session.v1";
@@ -66,7 +75,9 @@ export function sessionRecordOf(snapshot: SnapshotLike, ttl?: number, now = Date
   const batch = running ? context.batch : null;
   const cut = batch ? context.messages.lastIndexOf(batch.message) : -1;
   const messages = cut >= 0 ? context.messages.slice(0, cut) : context.messages;
-  const agent = persistAgent({ context: { ...context, messages, streamMessage: null, batch: null, pendingInput: [] }, value: "idle" });
+  const agent = persistAgent({ context: { ...context, messages: [], streamMessage: null, batch: null, pendingInput: [] }, value: "idle" });
+  const settled = messages.map(settledMessage);
+  agent.messages = settled.map((message) => message.value);
   const record: AgentSessionRecord = { format: SESSION_RECORD_FORMAT, agent };
   if (running) {
     const run: PersistedRun = {
@@ -82,7 +93,32 @@ export function sessionRecordOf(snapshot: SnapshotLike, ttl?: number, now = Date
   } else if (ttl !== undefined) {
     record.expiresAt = now + ttl;
   }
+  const messagesText = `[${settled.map((message) => message.text).join(",")}]`;
+  keepRecordJson(record, jsonWith(record, { agent: jsonWith(agent, { messages: messagesText }) }));
   return record;
+}
+
+/** A transcript message's JSON-safe value and its text, by identity (see the module comment). */
+const settledMessages = new WeakMap<AgentMessage, { value: AgentMessage; text: string }>();
+
+function settledMessage(message: AgentMessage): { value: AgentMessage; text: string } {
+  let settled = settledMessages.get(message);
+  if (!settled) {
+    const value = jsonSafe(message);
+    settled = { value, text: JSON.stringify(value) ?? "null" };
+    settledMessages.set(message, settled);
+  }
+  return settled;
+}
+
+/** `JSON.stringify(object)` where the fields in `texts` are given as the JSON text they stand for. */
+function jsonWith(object: object, texts: Record<string, string>): string {
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(object)) {
+    const text = Object.hasOwn(texts, key) ? texts[key] : (JSON.stringify(value) as string | undefined);
+    if (text !== undefined) fields.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${fields.join(",")}}`;
 }
 
 function persistedBatch(batch: ToolBatch, pending: PendingToolCall[]): NonNullable<PersistedRun["batch"]> {

@@ -36,6 +36,24 @@ export function sessionConflict(sessionId: string, expected: number | null, actu
   );
 }
 
+/** Records whose JSON their maker gave along (see {@link recordJson}). */
+const recordTexts = new WeakMap<SessionRecord, string>();
+
+/**
+ * `JSON.stringify(record)`. A record `Agent.open` made comes with its text,
+ * built from the JSON of its settled messages, each written once (see
+ * src/session-record.ts): the same bytes, without serialising the whole
+ * transcript at every checkpoint. Stores call this instead of `JSON.stringify`.
+ */
+export function recordJson(record: SessionRecord): string {
+  return recordTexts.get(record) ?? JSON.stringify(record);
+}
+
+/** Gives `record` its JSON text, for {@link recordJson}; `text` must be `JSON.stringify(record)`, and the record not change after. */
+export function keepRecordJson(record: SessionRecord, text: string): void {
+  recordTexts.set(record, text);
+}
+
 /** True when `record` has an `expiresAt` that has passed (see {@link SessionRecord}). */
 export function isExpired(record: SessionRecord, now = Date.now()): boolean {
   return typeof record.expiresAt === "number" && record.expiresAt <= now;
@@ -79,7 +97,7 @@ export function createMemoryStore(): SessionStore {
       if (actual !== expectedVersion) throw sessionConflict(sessionId, expectedVersion, actual);
       // Versions keep counting over an expired record, so a writer holding its old version stays fenced.
       const version = (sessions.get(sessionId)?.version ?? 0) + 1;
-      sessions.set(sessionId, { json: JSON.stringify(record), version, expired: () => isExpired(record) });
+      sessions.set(sessionId, { json: recordJson(record), version, expired: () => isExpired(record) });
       return version;
     },
     async delete(sessionId) {

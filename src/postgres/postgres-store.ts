@@ -5,7 +5,7 @@
  * version, and its next save is refused).
  */
 import pg from "pg";
-import { sessionConflict, type SessionRecord, type SessionStore } from "../session-store.js";
+import { recordJson, sessionConflict, type SessionRecord, type SessionStore } from "../session-store.js";
 import { sweepExpiredSessions } from "./retention.js";
 import { migrate, tablesOf } from "./schema.js";
 
@@ -66,7 +66,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return row && { record: row.record, version: Number(row.version) };
     },
     async save(sessionId, record, expectedVersion) {
-      const json = JSON.stringify(record);
+      const json = recordJson(record);
       // Versions keep counting over an expired row, so a writer holding its old version stays fenced.
       const { rows } =
         expectedVersion === null
