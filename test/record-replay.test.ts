@@ -3,7 +3,16 @@ import { Observable } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AssistantMessageBuilder } from "../adapters/assistant-message-builder.js";
-import { Agent, defineTool, persistAgent, streamOpenAICompatible, type AgentOptions, type AssistantMessageEvent, type StreamFn } from "../src/index.js";
+import {
+  Agent,
+  defineTool,
+  persistAgent,
+  streamOpenAICompatible,
+  type AgentOptions,
+  type AgentTool,
+  type AssistantMessageEvent,
+  type StreamFn,
+} from "../src/index.js";
 import { RecordingError, recordRun, replayRun, traceRun, type RunStep } from "../src/devtools/index.js";
 import { decodeRunValue } from "../src/devtools/run-log.js";
 import { createFauxProvider, startFauxServer, type FauxScript } from "../src/testing.js";
@@ -55,7 +64,7 @@ describe("record and replay", () => {
       recordScenario([{ thinking: "hmm", text: "Hello there, how are you?" }], {}, (agent) => agent.prompt("hi")),
     );
     const header = JSON.parse(recording.lines[0]!);
-    expect(header).toMatchObject({ kind: "tinyagent-run", version: 2, value: "idle" });
+    expect(header).toMatchObject({ kind: "tinyagent-run", version: 3, value: "idle" });
     expect(replay.steps.map((s) => s.event.type)).toContain("model.events");
     expect(replay.events.map((e) => e.type).at(-1)).toBe("agent_end");
     expect(replay.steps.map((s) => s.value)).toContainEqual({ streaming: "requesting" });
@@ -288,6 +297,47 @@ describe("recording size and trace cost", () => {
     }
   });
 
+  it("a 16 KB reply from a slow model (one 4-character delta per step): under 100 KB, replayed exactly", async () => {
+    const { recording } = await expectReplayMatches(recordScenario([], { streamFn: oneDeltaPerStep(prose(16_384), 4) }, (agent) => agent.prompt("hi")));
+    expect(recording.lines.length).toBeGreaterThan(4_096);
+    // Written in full, each batch's envelope made this 670 KB: batches that continue the last one's block are terse lines.
+    expect(recording.text().length).toBeLessThan(100_000);
+    expect(recording.lines.filter((line) => line.startsWith("[")).length).toBeGreaterThan(4_000);
+  });
+
+  it("one step per delta of thinking, text and tool arguments, then a tool turn: terse lines replay exactly", async () => {
+    let turn = 0;
+    const steps: ((builder: AssistantMessageBuilder) => void)[] = [
+      ...["Let ", "me ", "think."].map((delta) => (builder: AssistantMessageBuilder) => builder.thinking(delta)),
+      ...["Look", "ing ", "up."].map((delta) => (builder: AssistantMessageBuilder) => builder.text(delta)),
+      (builder) => builder.toolCall(0, { id: "call_1", name: "lookup", arguments: '{"q"' }),
+      ...[':"te', "rse", '"}'].map((fragment) => (builder: AssistantMessageBuilder) => builder.toolCall(0, { arguments: fragment })),
+    ];
+    const streamFn: StreamFn = (model) =>
+      new Observable<AssistantMessageEvent>((subscriber) => {
+        const builder = new AssistantMessageBuilder({ api: model.api, provider: model.provider, model: model.id }, (event) => subscriber.next(event));
+        const plan = turn++ === 0 ? steps : [(b: AssistantMessageBuilder) => b.text("Found it.")];
+        let at = 0;
+        const next = () => {
+          if (subscriber.closed) return;
+          if (at === plan.length) return builder.finish(turn === 1 ? "toolUse" : "stop");
+          plan[at++]!(builder);
+          setImmediate(next);
+        };
+        builder.start();
+        setImmediate(next);
+      });
+    const lookup: AgentTool = {
+      name: "lookup",
+      description: "Looks up.",
+      parameters: { type: "object", properties: { q: { type: "string" } } },
+      execute: async () => ({ content: [{ type: "text", text: "found" }] }),
+    };
+    const { recording } = await expectReplayMatches(recordScenario([], { streamFn, tools: [lookup] }, (agent) => agent.prompt("hi")));
+    const terse = recording.lines.filter((line) => line.startsWith("["));
+    expect(terse.map((line) => JSON.parse(line)[1])).toEqual(expect.arrayContaining(["me ", "think.", "ing ", "up.", "rse", '"}']));
+  });
+
   it("one step per delta: the recording grows linearly with the reply, not with reply × deltas", async () => {
     const sizes: number[] = [];
     for (const chars of [500, 2_000]) {
@@ -345,6 +395,15 @@ describe("bad recordings", () => {
     expect(() => replayRun(text)).toThrow(new RegExp(`^Recording line ${lines.length}: not valid JSON .*truncated`));
   });
 
+  it("a terse delta line with nothing to continue, or of the wrong shape, names its line", async () => {
+    const lines = [...(await good())];
+    expect(() => replayRun([lines[0]!, '[3,"x"]', ...lines.slice(1)])).toThrow(
+      "Recording line 2: a delta line continues a stream batch, but no model.events line with a delta comes before it.",
+    );
+    expect(() => replayRun([lines[0]!, "[3,7]"])).toThrow('Recording line 2: a delta line must be [dt, "delta", …]');
+    expect(() => replayRun([lines[0]!, "[3,"])).toThrow("Recording line 2: not valid JSON; the file may be truncated.");
+  });
+
   it("an unknown event names its line", async () => {
     const lines = [...(await good())];
     lines.splice(2, 0, JSON.stringify({ kind: "event", t: 1, to: "root", from: null, event: { type: "agent.dance" } }));
@@ -353,8 +412,8 @@ describe("bad recordings", () => {
 
   it("a wrong version or a foreign file names line 1", async () => {
     const lines = [...(await good())];
-    lines[0] = lines[0]!.replace('"version":2', '"version":99');
-    expect(() => replayRun(lines)).toThrow("Recording line 1: unsupported recording version 99; this tinyagent reads versions 1 and 2.");
+    lines[0] = lines[0]!.replace('"version":3', '"version":99');
+    expect(() => replayRun(lines)).toThrow("Recording line 1: unsupported recording version 99; this tinyagent reads versions 1, 2 and 3.");
     expect(() => replayRun('{"hello":1}\n')).toThrow(/^Recording line 1: expected a header/);
     expect(() => replayRun("")).toThrow("Recording line 1: the recording is empty");
   });

@@ -9,6 +9,7 @@ import type { AnyActorRef, InspectionEvent } from "xstate";
 import { watchActorClock } from "../../machines/actor-clock.js";
 import type { AgentActor } from "../../machines/agent.machine.js";
 import { AgentError } from "../core/errors.js";
+import { DeltaLines } from "./delta-lines.js";
 import { BatchEncoder } from "./model-events-codec.js";
 import { RUN_LOG_VERSION, encodeRunValue, type RunLogClock, type RunLogEvent, type RunLogHeader } from "./run-log.js";
 import { actorPath, isTracedActor } from "./run-trace.js";
@@ -51,12 +52,21 @@ export function recordRun(agent: { actor: AgentActor } | AgentActor, options: Re
     );
   }
   const lines: string[] = [];
+  const header: RunLogHeader = {
+    kind: "tinyagent-run",
+    version: RUN_LOG_VERSION,
+    t: Date.now(),
+    value: snapshot.value,
+    context: snapshot.context as Record<string, unknown>,
+  };
+  // Batches that only continue the last one's deltas get a terse line (see delta-lines.ts).
+  const terse = new DeltaLines(header.t);
   const write = (entry: RunLogHeader | RunLogEvent | RunLogClock) => {
-    const line = encodeRunValue(entry);
+    const line = (entry.kind !== "tinyagent-run" && terse.write(entry)) || encodeRunValue(entry);
     lines.push(line);
     options.onLine?.(line);
   };
-  write({ kind: "tinyagent-run", version: RUN_LOG_VERSION, t: Date.now(), value: snapshot.value, context: snapshot.context as Record<string, unknown> });
+  write(header);
 
   const stopClock = watchActorClock(root, (t) => write({ kind: "clock", t }));
   // Stream batches go out without each event's whole partial message: that would grow with message × deltas.

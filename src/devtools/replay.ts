@@ -10,7 +10,8 @@ import { createActor, fromCallback, type AnyActorRef, type InspectionEvent } fro
 import { setActorClock } from "../../machines/actor-clock.js";
 import { agentMachine } from "../../machines/agent.machine.js";
 import { toolCallMachine } from "../../machines/tool-call.machine.js";
-import { RecordingError, parseRunEntry, parseRunHeader, splitRunLog, type RunLogEntry, type RunLogEvent, type RunLogHeader } from "./run-log.js";
+import { DeltaLines } from "./delta-lines.js";
+import { RecordingError, parseRunHeader, splitRunLog, type RunLogEntry, type RunLogEvent, type RunLogHeader } from "./run-log.js";
 import { BatchDecoder } from "./model-events-codec.js";
 import { actorPath, isTracedActor, traceRun, type RunStep } from "./run-trace.js";
 import type { AgentEvent } from "../core/types.js";
@@ -71,7 +72,8 @@ export function replayRun(recording: string | readonly string[]): RunReplay {
   const lines = typeof recording === "string" ? splitRunLog(recording) : [...recording];
   const header = parseRunHeader(lines[0]);
   const entries: (RunLogEntry & { line: number })[] = [];
-  for (let i = 1; i < lines.length; i++) entries.push({ ...parseRunEntry(lines[i]!, i + 1), line: i + 1 });
+  const reader = new DeltaLines(header.t);
+  for (let i = 1; i < lines.length; i++) entries.push({ ...reader.read(lines[i]!, i + 1), line: i + 1 });
   const at = { line: 1 };
   try {
     return replayEntries(header, entries, at);

@@ -3,10 +3,14 @@
  * agent's state when recording began; every later line is an event one of the
  * run's machines received, or a reading of the machine's clock.
  *
- *   {"kind":"tinyagent-run","version":2,"t":…,"value":"idle","context":{…}}
+ *   {"kind":"tinyagent-run","version":3,"t":…,"value":"idle","context":{…}}
  *   {"kind":"event","t":…,"to":"root","from":null,"event":{"type":"agent.prompt",…}}
  *   {"kind":"event","t":…,"to":"root","from":"model","event":{"type":"model.events",…},"partial":[…]}
  *   {"kind":"clock","t":…}
+ *   [dt,"delta",…]
+ *
+ * The last form (format 3) is a stream batch that only continues the one
+ * before it: see delta-lines.ts.
  *
  * Functions (tools' `execute`, the stream function, hooks) do not cross into
  * the file: tools are kept as their public description, and what the
@@ -21,11 +25,12 @@ import type { AgentTool } from "../core/types.js";
 /**
  * The format version this library writes. Version 2 writes stream batches
  * without each event's `partial` message (see model-events-codec.ts);
- * version 1 recordings, which have them, are still read.
+ * version 3 writes a batch that only continues the last one's deltas as a
+ * terse `[dt, …deltas]` line (delta-lines.ts). Versions 1 and 2 are still read.
  */
-export const RUN_LOG_VERSION = 2;
+export const RUN_LOG_VERSION = 3;
 /** Every version this library reads. */
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+const READABLE_VERSIONS: readonly unknown[] = [1, 2, 3];
 
 /** First line of a recording: the agent's state when recording began. */
 export type RunLogHeader = { kind: "tinyagent-run"; version: number; t: number; value: unknown; context: Record<string, unknown> };
@@ -50,7 +55,7 @@ export type RunLogEvent = {
 /** A reading of the machine's clock (see `actorNow`), in the order the machine read it. */
 export type RunLogClock = { kind: "clock"; t: number };
 
-/** One line of a recording after the header. */
+/** One line of a recording after the header, as read (a terse delta line reads as the `RunLogEvent` it stands for). */
 export type RunLogEntry = RunLogEvent | RunLogClock;
 
 /** A recording that cannot be read or replayed; `line` is 1-based. */
@@ -209,7 +214,7 @@ export function parseRunHeader(line: string | undefined): RunLogHeader {
   if (!READABLE_VERSIONS.includes(header.version)) {
     throw new RecordingError(
       1,
-      `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads versions ${READABLE_VERSIONS.join(" and ")}.`,
+      `unsupported recording version ${JSON.stringify(header.version)}; this tinyagent reads versions ${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS.at(-1)}.`,
     );
   }
   if (!isRecord(header.context) || typeof header.t !== "number") {
