@@ -55,35 +55,41 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return pool.query<TRow>(text, values);
   };
   const live = "(expires_at IS NULL OR expires_at > now())";
-  const expiresAt = "to_timestamp(($2::jsonb->>'expiresAt')::double precision / 1000)";
+  const expiresAt = "to_timestamp($3::double precision / 1000)";
+  // The statements of every checkpoint, named so that each connection has Postgres parse and plan them once.
+  const statement = (text: string) => ({ name: statementName(text), text });
+  const loadSession = statement(`SELECT record, version FROM ${sessions} WHERE session_id = $1 AND ${live}`);
+  // Versions keep counting over an expired row, so a writer holding its old version stays fenced.
+  const createSession = statement(
+    `INSERT INTO ${sessions} AS s (session_id, version, record, expires_at) VALUES ($1, 1, $2::jsonb, ${expiresAt})
+     ON CONFLICT (session_id) DO UPDATE SET version = s.version + 1, record = EXCLUDED.record,
+       expires_at = EXCLUDED.expires_at, updated_at = now()
+     WHERE s.expires_at IS NOT NULL AND s.expires_at <= now()
+     RETURNING version`,
+  );
+  const updateSession = statement(
+    `UPDATE ${sessions} SET version = version + 1, record = $2::jsonb, expires_at = ${expiresAt}, updated_at = now()
+     WHERE session_id = $1 AND version = $4 AND ${live}
+     RETURNING version`,
+  );
+  const prepared = async <TRow extends pg.QueryResultRow>(query: { name: string; text: string }, values: unknown[]) => {
+    await migrated();
+    return pool.query<TRow>({ ...query, values });
+  };
 
   return {
     async load(sessionId) {
-      const { rows } = await query<{ record: SessionRecord; version: string }>(`SELECT record, version FROM ${sessions} WHERE session_id = $1 AND ${live}`, [
-        sessionId,
-      ]);
+      const { rows } = await prepared<{ record: SessionRecord; version: string }>(loadSession, [sessionId]);
       const row = rows[0];
       return row && { record: row.record, version: Number(row.version) };
     },
     async save(sessionId, record, expectedVersion) {
       const json = recordJson(record);
-      // Versions keep counting over an expired row, so a writer holding its old version stays fenced.
+      const expires = typeof record.expiresAt === "number" ? record.expiresAt : null;
       const { rows } =
         expectedVersion === null
-          ? await query<{ version: string }>(
-              `INSERT INTO ${sessions} AS s (session_id, version, record, expires_at) VALUES ($1, 1, $2::jsonb, ${expiresAt})
-               ON CONFLICT (session_id) DO UPDATE SET version = s.version + 1, record = EXCLUDED.record,
-                 expires_at = EXCLUDED.expires_at, updated_at = now()
-               WHERE s.expires_at IS NOT NULL AND s.expires_at <= now()
-               RETURNING version`,
-              [sessionId, json],
-            )
-          : await query<{ version: string }>(
-              `UPDATE ${sessions} SET version = version + 1, record = $2::jsonb, expires_at = ${expiresAt}, updated_at = now()
-               WHERE session_id = $1 AND version = $3 AND ${live}
-               RETURNING version`,
-              [sessionId, json, expectedVersion],
-            );
+          ? await prepared<{ version: string }>(createSession, [sessionId, json, expires])
+          : await prepared<{ version: string }>(updateSession, [sessionId, json, expires, expectedVersion]);
       if (rows[0]) return Number(rows[0].version);
       const actual = await this.load(sessionId);
       throw sessionConflict(sessionId, expectedVersion, actual?.version ?? null);
@@ -104,4 +110,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (!options.pool) await pool.end();
     },
   };
+}
+
+/** A prepared statement's name, from its text (one per text: the pool's connections may serve stores of several schemas). */
+function statementName(text: string): string {
+  let hash = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `tinyagent_${(hash >>> 0).toString(36)}_${text.length}`;
 }
