@@ -14,6 +14,7 @@
  * so no tool runs for a call that a restart would not know of.
  */
 import type { AgentActor, AgentContext, AgentMachineInput } from "../machines/agent.machine.js";
+import { nextMacrotask } from "../machines/next-macrotask.js";
 import { agentMachineInput } from "./agent-input.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./core/errors.js";
@@ -174,6 +175,6 @@ export async function openSession<TAgent extends SessionAgent>(
   writer.attach(agent);
   await writer.flushed();
   writer.opened = true;
-  setTimeout(handOver, 0);
+  void nextMacrotask().then(handOver); // setImmediate where there is one: setTimeout(0) waits 1 ms or more
   return agent;
 }
