@@ -57,10 +57,14 @@ function durableKey(context: AgentContext, running: boolean): unknown[] {
   return [running, context.messages, results, waiting, context.steeringQueue, context.followUpQueue];
 }
 
+type AgentSnapshot = ReturnType<AgentActor["getSnapshot"]>;
+
 /** Checkpoints one agent into its session; see the module comment. */
 class SessionWriter {
   private agent: SessionAgent | undefined;
   private key: unknown[] = [];
+  /** The latest snapshot at a durable point: what the next write holds. */
+  private latest: AgentSnapshot | undefined;
   private dirty = false;
   private saving: Promise<void> | undefined;
   private lost: AgentError | undefined;
@@ -77,6 +81,7 @@ class SessionWriter {
     this.agent = agent;
     const snapshot = agent.actor.getSnapshot();
     this.key = durableKey(snapshot.context, !snapshot.matches("idle"));
+    this.latest = snapshot;
     agent.actor.subscribe((snapshot) => this.observe(snapshot));
     this.schedule(); // the first write claims the session: an older writer's next save is refused
   }
@@ -89,11 +94,12 @@ class SessionWriter {
     if (this.lost) throw this.lost;
   }
 
-  private observe(snapshot: { status: string; context: AgentContext; matches(state: "idle"): boolean }): void {
+  private observe(snapshot: AgentSnapshot): void {
     if (snapshot.status !== "active" || this.lost) return;
     const key = durableKey(snapshot.context, !snapshot.matches("idle"));
     if (key.every((part, index) => part === this.key[index])) return;
     this.key = key;
+    this.latest = snapshot;
     this.schedule();
   }
 
@@ -102,11 +108,16 @@ class SessionWriter {
     this.saving ??= this.drain();
   }
 
-  /** Writes the latest snapshot until none is left unwritten (points reached during a write share the next one). */
+  /**
+   * Writes the latest durable point until none is left unwritten. Points
+   * that fall due in the same macrotask (parallel tool results settling
+   * together) share one write, and so do points reached during a write.
+   */
   private async drain(): Promise<void> {
+    await nextMacrotask();
     while (this.dirty && !this.lost) {
       this.dirty = false;
-      const record = sessionRecordOf(this.agent!.actor.getSnapshot(), this.options.ttl);
+      const record = sessionRecordOf(this.latest!, this.options.ttl);
       try {
         this.version = await this.store.save(this.sessionId, record, this.version);
       } catch (error) {
@@ -175,6 +186,6 @@ export async function openSession<TAgent extends SessionAgent>(
   writer.attach(agent);
   await writer.flushed();
   writer.opened = true;
-  void nextMacrotask().then(handOver); // setImmediate where there is one: setTimeout(0) waits 1 ms or more
+  void nextMacrotask().then(handOver); // setImmediate where there is one: setTimeout(0) would hold a new session's first model call 1 ms
   return agent;
 }

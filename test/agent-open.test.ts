@@ -254,8 +254,31 @@ describe("Agent.open checkpoints", () => {
       expect(log.types().filter((type) => type === "message_update").length).toBeGreaterThanOrEqual(length / 4);
       counts.push(saved.length);
     }
-    // Open, the run's input, the finished answer, the run's end.
-    expect(counts).toEqual([4, 4]);
+    // Open, the run's input with the finished answer (the faux stream ends in the macrotask it began: one write), the run's end.
+    expect(counts).toEqual([3, 3]);
+  });
+
+  it("coalesces durable points that fall due in one macrotask: eight parallel results settling together cost one write", async () => {
+    const { store, saved } = countingStore();
+    const faux = createFauxProvider((context) =>
+      context.messages.at(-1)?.role === "user" ? { toolCalls: Array.from({ length: 8 }, (_, n) => ({ name: "io", arguments: { n } })) } : { text: "done" },
+    );
+    const io: AgentTool = {
+      name: "io",
+      description: "settles on the next I/O turn, with the others",
+      parameters: { type: "object", properties: { n: { type: "number" } } },
+      execute: async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { content: [{ type: "text", text: "ok" }] };
+      },
+    };
+    const agent = await Agent.open("parallel", { store, model: faux.model, streamFn: faux.streamFn, tools: [io] });
+    await agent.prompt("go");
+    const records = saved.map((text) => JSON.parse(text) as AgentSessionRecord);
+    const withResults = records.filter((record) => record.run?.batch?.results.some((result) => result !== null));
+    expect(withResults.map((record) => record.run!.batch!.results.filter((result) => result !== null).length)).toEqual([8]);
+    expectValidTranscript(records.at(-1)!.agent.messages);
+    expect(records.at(-1)!.agent.messages).toHaveLength(11);
   });
 
   it("keeps one record whose size does not grow with the checkpoints taken", async () => {
@@ -318,7 +341,7 @@ describe("Agent.open checkpoints", () => {
     const agent = await Agent.open("ttl", { store, ...world(ran, { calls: ["guarded"] }).options, ttl: 60_000 });
     void agent.prompt("go");
     await until(() => agent.actor.getSnapshot().hasTag("awaitingApproval"));
-    await until(() => (JSON.parse(saved.at(-1)!) as { run?: unknown }).run !== undefined && saved.length >= 3);
+    await until(() => (JSON.parse(saved.at(-1)!) as { run?: unknown }).run !== undefined && saved.length >= 2);
     const waiting = JSON.parse(saved.at(-1)!) as { expiresAt?: number };
     expect(waiting.expiresAt).toBeUndefined();
     const before = Date.now();
