@@ -67,6 +67,8 @@ class SessionWriter {
   private latest: AgentSnapshot | undefined;
   private dirty = false;
   private saving: Promise<void> | undefined;
+  /** Starts the write that waits for the next macrotask at once (someone waits for it). */
+  private startNow: (() => void) | undefined;
   private lost: AgentError | undefined;
   opened = false;
 
@@ -90,6 +92,7 @@ class SessionWriter {
   async flushed(): Promise<void> {
     await null; // after the machine step that called this, so its snapshot is seen
     if (this.agent) this.observe(this.agent.actor.getSnapshot());
+    this.startNow?.();
     while (this.saving) await this.saving;
     if (this.lost) throw this.lost;
   }
@@ -111,10 +114,15 @@ class SessionWriter {
   /**
    * Writes the latest durable point until none is left unwritten. Points
    * that fall due in the same macrotask (parallel tool results settling
-   * together) share one write, and so do points reached during a write.
+   * together) share one write, and so do points reached during a write; a
+   * write something waits for (a tool's call, see flushed) starts at once.
    */
   private async drain(): Promise<void> {
-    await nextMacrotask();
+    await new Promise<void>((resolve) => {
+      this.startNow = resolve;
+      void nextMacrotask().then(resolve);
+    });
+    this.startNow = undefined;
     while (this.dirty && !this.lost) {
       this.dirty = false;
       const record = sessionRecordOf(this.latest!, this.options.ttl);
