@@ -1,8 +1,8 @@
 /**
  * Builds one streamed AssistantMessage from provider deltas and produces the
  * section-2 events. Shared by every adapter so all of them rebuild a message
- * the same way. Hot path: each delta appends to one string and emits one
- * event; the message is mutated in place, never copied.
+ * the same way. Hot path: each delta is kept and emits one event; the message
+ * is mutated in place, never copied.
  */
 import { parse as parsePartialJson } from "partial-json";
 import type { AssistantMessage, AssistantMessageEvent, StopReason, TextContent, ThinkingContent, ToolCall, Usage } from "../src/core/types.js";
@@ -11,6 +11,41 @@ import { isRecord } from "../src/core/message-checks.js";
 
 /** Zeroed usage: the core's one helper, under the name the adapters use. */
 export const emptyUsage = zeroUsage;
+
+/**
+ * The open text or thinking block. Its deltas are kept as pieces and joined
+ * when the block's `text`/`thinking` is read (an accessor until the block
+ * closes, then plain data): a consumer appending the deltas keeps one copy of
+ * the text live already, and a second `+=` chain here doubled what the young
+ * generation's GC copies (~80 ns per delta).
+ */
+type OpenBlock = { kind: "text" | "thinking"; contentIndex: number; block: TextContent | ThinkingContent; text: string; pieces: string[] };
+
+const openBlocks = new WeakMap<object, OpenBlock>();
+const readText = (open: OpenBlock): string => {
+  if (open.pieces.length > 0) {
+    open.text += open.pieces.join("");
+    open.pieces = [];
+  }
+  return open.text;
+};
+// One getter and setter for every block, so the blocks keep one hidden class.
+function accessor(): PropertyDescriptor {
+  return {
+    get(this: object) {
+      return readText(openBlocks.get(this)!);
+    },
+    set(this: object, value: string) {
+      const open = openBlocks.get(this)!;
+      open.text = value;
+      open.pieces = [];
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
+const TEXT_ACCESSOR = accessor();
+const THINKING_ACCESSOR = accessor();
 
 /** A tool call still streaming: its raw argument text grows until `finish`. */
 type OpenToolCall = { block: ToolCall; contentIndex: number; json: string; parsedAtLength: number; parsed?: Record<string, unknown> };
@@ -27,7 +62,7 @@ export class AssistantMessageBuilder {
   private started = false;
   private ended = false;
   /** The open text or thinking block, closed when another kind of block begins. */
-  private openBlock: { kind: "text" | "thinking"; contentIndex: number; block: TextContent | ThinkingContent } | undefined;
+  private openBlock: OpenBlock | undefined;
   private readonly toolCalls = new Map<string | number, OpenToolCall>();
 
   constructor(
@@ -75,12 +110,11 @@ export class AssistantMessageBuilder {
 
   private append(kind: "text" | "thinking", delta: string, signature: string | undefined): void {
     if (delta === "" && signature === undefined) return;
-    const { block, contentIndex } = this.open(kind);
-    if (signature !== undefined) block.signature = (block.signature ?? "") + signature;
+    const open = this.open(kind);
+    if (signature !== undefined) open.block.signature = (open.block.signature ?? "") + signature;
     if (delta === "") return;
-    if (block.type === "text") block.text += delta;
-    else block.thinking += delta;
-    this.emit({ type: kind === "text" ? "text_delta" : "thinking_delta", contentIndex, delta, partial: this.message });
+    open.pieces.push(delta);
+    this.emit({ type: kind === "text" ? "text_delta" : "thinking_delta", contentIndex: open.contentIndex, delta, partial: this.message });
   }
 
   /**
@@ -181,27 +215,28 @@ export class AssistantMessageBuilder {
     this.emit({ type: "error", reason, error: this.message });
   }
 
-  private open(kind: "text" | "thinking"): NonNullable<AssistantMessageBuilder["openBlock"]> {
+  private open(kind: "text" | "thinking"): OpenBlock {
     this.start();
     if (this.openBlock?.kind === kind) return this.openBlock;
     this.closeOpenBlock();
-    const block: TextContent | ThinkingContent = kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "" };
-    const contentIndex = this.message.content.push(block) - 1;
-    this.openBlock = { kind, contentIndex, block };
-    this.emit({ type: kind === "text" ? "text_start" : "thinking_start", contentIndex, partial: this.message });
-    return this.openBlock;
+    const block = { type: kind } as TextContent | ThinkingContent;
+    const open: OpenBlock = { kind, contentIndex: this.message.content.push(block) - 1, block, text: "", pieces: [] };
+    openBlocks.set(block, open);
+    Object.defineProperty(block, kind, kind === "text" ? TEXT_ACCESSOR : THINKING_ACCESSOR);
+    this.openBlock = open;
+    this.emit({ type: kind === "text" ? "text_start" : "thinking_start", contentIndex: open.contentIndex, partial: this.message });
+    return open;
   }
 
   private closeOpenBlock(): void {
     const open = this.openBlock;
     if (!open) return;
     this.openBlock = undefined;
-    if (open.kind === "text") {
-      this.emit({ type: "text_end", contentIndex: open.contentIndex, content: (open.block as TextContent).text, partial: this.message });
-    } else {
-      const content = (open.block as ThinkingContent).thinking;
-      this.emit({ type: "thinking_end", contentIndex: open.contentIndex, content, partial: this.message });
-    }
+    const content = readText(open);
+    Object.defineProperty(open.block, open.kind, { value: content, writable: true, enumerable: true, configurable: true });
+    openBlocks.delete(open.block);
+    const type = open.kind === "text" ? "text_end" : "thinking_end";
+    this.emit({ type, contentIndex: open.contentIndex, content, partial: this.message });
   }
 
   private closeAll(): void {
