@@ -125,11 +125,18 @@ export function streamSse(model: Model, options: HttpStreamOptions, protocol: ()
 function attempt(protocol: SseProtocol, builder: AssistantMessageBuilder, model: Model, idleMs: number): Observable<never> {
   return new Observable<never>((subscriber) => {
     const controller = new AbortController();
+    let finished = false;
     readResponse(protocol, builder, model, controller, idleMs).then(
-      () => subscriber.complete(),
+      () => {
+        finished = true;
+        subscriber.complete();
+      },
       (error: unknown) => subscriber.error(error),
     );
-    return () => controller.abort();
+    // A call that ended by itself has read or cancelled its body: no abort, which would build a DOMException and wake fetch's listeners.
+    return () => {
+      if (!finished) controller.abort();
+    };
   });
 }
 
