@@ -118,6 +118,18 @@ describe("postgres store", () => {
 });
 
 describe("file store", () => {
+  it("sees a save by another store on the same directory (another process): the stale writer's next save is refused", async () => {
+    const dir = tempDir();
+    const [a, b] = [createFileStore(dir), createFileStore(dir)];
+    const v1 = await a.save("s", { n: 1 }, null);
+    const v2 = await a.save("s", { n: 2 }, v1); // a checks its own file by stat from here on
+    await b.save("s", { n: 3 }, (await b.load("s"))!.version); // the same size as a's record
+    await expect(a.save("s", { n: 4 }, v2)).rejects.toMatchObject({ code: "session-conflict" });
+    await b.delete("s");
+    await expect(a.save("s", { n: 5 }, v2)).rejects.toMatchObject({ code: "session-conflict" });
+    expect(await a.save("s", { n: 6 }, null)).toBe(1);
+  });
+
   it("a process killed mid-write leaves a loadable record and no torn file", async () => {
     const dir = tempDir();
     const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/file-store-writer.ts", dir, "crash"], { stdio: ["ignore", "pipe", "inherit"] });
