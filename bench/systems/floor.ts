@@ -3,7 +3,7 @@
  * JSON.parse of each chunk and appending each delta to a string — nothing
  * else (no events, no message object, no partial-JSON of tool arguments).
  */
-import { createParser } from "eventsource-parser";
+import { createParser, type EventSourceParser } from "eventsource-parser";
 import type { Workload } from "../workloads.js";
 import { rawRequest } from "./raw.js";
 import { type BenchSystem, expectSame } from "./system.js";
@@ -24,6 +24,12 @@ export async function floorTurn(baseUrl: string, turnIndex: number): Promise<{ t
       if (delta.tool_calls) for (const call of delta.tool_calls) args[call.index] = (args[call.index] ?? "") + (call.function?.arguments ?? "");
     },
   });
+  await feedBody(response, parser);
+  return { text, args };
+}
+
+/** Reads `response`'s body to the end, decoding each chunk and feeding it to `parser` (every floor's read loop). */
+export async function feedBody(response: Response, parser: EventSourceParser): Promise<void> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   for (;;) {
@@ -31,7 +37,6 @@ export async function floorTurn(baseUrl: string, turnIndex: number): Promise<{ t
     if (done) break;
     parser.feed(decoder.decode(value, { stream: true }));
   }
-  return { text, args };
 }
 
 /** The floor. */

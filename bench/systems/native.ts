@@ -19,6 +19,7 @@ import {
 } from "../../src/index.js";
 import { floorChunk, type Dialect } from "../dialects.js";
 import type { Workload } from "../workloads.js";
+import { feedBody } from "./floor.js";
 import { streamSystem } from "./tinyagent-stream.js";
 import { type BenchSystem, expectSame, PROMPT } from "./system.js";
 
@@ -75,14 +76,7 @@ export function nativeFloor(dialect: Native): BenchSystem {
           text: (delta: string) => void (text += delta),
           args: (index: number, delta: string) => void (args[index] = (args[index] ?? "") + delta),
         };
-        const parser = createParser({ onEvent: ({ data }) => floorChunk(dialect, data, sink, calls) });
-        const reader = response.body!.getReader();
-        const decoder = new TextDecoder();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(decoder.decode(value, { stream: true }));
-        }
+        await feedBody(response, createParser({ onEvent: ({ data }) => floorChunk(dialect, data, sink, calls) }));
         expectSame(`turn ${t} text`, text, turn.expect.text);
         expectSame(`turn ${t} arguments`, args.join("\n"), turn.expect.toolCalls.map((call) => call.arguments).join("\n"));
       }
