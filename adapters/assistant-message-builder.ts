@@ -21,7 +21,17 @@ export const emptyUsage = zeroUsage;
  */
 type OpenBlock = { kind: "text" | "thinking"; contentIndex: number; block: TextContent | ThinkingContent; text: string; pieces: string[] };
 
-const openBlocks = new WeakMap<object, OpenBlock>();
+/**
+ * Where an open block keeps its state: on the block itself, under a
+ * non-enumerable symbol (invisible to JSON, spread, `Object.keys` and
+ * equality checks). A copy made from the block's property descriptors
+ * (`Object.defineProperties({}, Object.getOwnPropertyDescriptors(block))`)
+ * copies the symbol with the accessor, so it reads the same text; a
+ * WeakMap keyed by the block missed on such a copy and threw.
+ */
+const OPEN_BLOCK = Symbol("tinyagent.openBlock");
+type Holder = { [OPEN_BLOCK]?: OpenBlock };
+
 const readText = (open: OpenBlock): string => {
   if (open.pieces.length > 0) {
     open.text += open.pieces.join("");
@@ -29,14 +39,21 @@ const readText = (open: OpenBlock): string => {
   }
   return open.text;
 };
+const dataProperty = (value: string): PropertyDescriptor => ({ value, writable: true, enumerable: true, configurable: true });
 // One getter and setter for every block, so the blocks keep one hidden class.
-function accessor(): PropertyDescriptor {
+function accessor(kind: "text" | "thinking"): PropertyDescriptor {
   return {
-    get(this: object) {
-      return readText(openBlocks.get(this)!);
+    get(this: Holder) {
+      const open = this[OPEN_BLOCK];
+      return open === undefined ? "" : readText(open);
     },
-    set(this: object, value: string) {
-      const open = openBlocks.get(this)!;
+    set(this: Holder, value: string) {
+      const open = this[OPEN_BLOCK];
+      // A copy that is written to becomes plain data; the streaming block is untouched.
+      if (open === undefined || open.block !== (this as object)) {
+        Object.defineProperty(this, kind, dataProperty(value));
+        return;
+      }
       open.text = value;
       open.pieces = [];
     },
@@ -44,8 +61,8 @@ function accessor(): PropertyDescriptor {
     configurable: true,
   };
 }
-const TEXT_ACCESSOR = accessor();
-const THINKING_ACCESSOR = accessor();
+const TEXT_ACCESSOR = accessor("text");
+const THINKING_ACCESSOR = accessor("thinking");
 
 /** A tool call still streaming: its raw argument text grows until `finish`. */
 type OpenToolCall = { block: ToolCall; contentIndex: number; json: string; parsedAtLength: number; parsed?: Record<string, unknown> };
@@ -221,8 +238,8 @@ export class AssistantMessageBuilder {
     this.closeOpenBlock();
     const block = { type: kind } as TextContent | ThinkingContent;
     const open: OpenBlock = { kind, contentIndex: this.message.content.push(block) - 1, block, text: "", pieces: [] };
-    openBlocks.set(block, open);
     Object.defineProperty(block, kind, kind === "text" ? TEXT_ACCESSOR : THINKING_ACCESSOR);
+    Object.defineProperty(block, OPEN_BLOCK, { value: open, writable: true, enumerable: false, configurable: true });
     this.openBlock = open;
     this.emit({ type: kind === "text" ? "text_start" : "thinking_start", contentIndex: open.contentIndex, partial: this.message });
     return open;
@@ -233,8 +250,9 @@ export class AssistantMessageBuilder {
     if (!open) return;
     this.openBlock = undefined;
     const content = readText(open);
-    Object.defineProperty(open.block, open.kind, { value: content, writable: true, enumerable: true, configurable: true });
-    openBlocks.delete(open.block);
+    Object.defineProperty(open.block, open.kind, dataProperty(content));
+    // Deleted last-added, so the closed block keeps a fast (non-dictionary) shape.
+    delete (open.block as Holder)[OPEN_BLOCK];
     const type = open.kind === "text" ? "text_end" : "thinking_end";
     this.emit({ type, contentIndex: open.contentIndex, content, partial: this.message });
   }
