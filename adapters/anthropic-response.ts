@@ -85,7 +85,7 @@ export function anthropicDecoder(builder: AssistantMessageBuilder, cost: ModelCo
     else if (kind === "tool" && delta.type === "input_json_delta" && delta.partial_json) {
       const start = startInputs.get(index);
       if (start) start.sawDelta = true;
-      builder.toolCall(index, { arguments: delta.partial_json });
+      builder.toolCallArguments(index, delta.partial_json);
     }
   };
 

@@ -81,6 +81,9 @@ export class AssistantMessageBuilder {
   /** The open text or thinking block, closed when another kind of block begins. */
   private openBlock: OpenBlock | undefined;
   private readonly toolCalls = new Map<string | number, OpenToolCall>();
+  /** The call of the last {@link toolCallArguments}, so consecutive deltas of one call skip the map (a fresh key string is hashed per lookup). */
+  private lastCallKey: string | number | undefined;
+  private lastCall: OpenToolCall | undefined;
 
   constructor(
     meta: { api: string; provider: string; model: string },
@@ -167,6 +170,26 @@ export class AssistantMessageBuilder {
       this.emit({ type: "toolcall_delta", contentIndex: call.contentIndex, delta, partial: this.message });
       return;
     }
+    this.appendArguments(call, delta);
+  }
+
+  /**
+   * Appends argument text to the tool call of `key`: {@link toolCall} with
+   * only `arguments`, the per-delta path of a streamed call (no fragment
+   * object, no id/name/signature checks). A new `key` opens the call.
+   */
+  toolCallArguments(key: string | number, delta: string): void {
+    let call = this.lastCall;
+    if (call === undefined || key !== this.lastCallKey) {
+      call = this.toolCalls.get(key);
+      if (call === undefined) return this.toolCall(key, { arguments: delta });
+      this.lastCallKey = key;
+      this.lastCall = call;
+    }
+    if (delta !== "") this.appendArguments(call, delta);
+  }
+
+  private appendArguments(call: OpenToolCall, delta: string): void {
     call.parsed = undefined;
     call.json += delta;
     // Re-parse only when the text has doubled since the last parse: linear overall.
@@ -195,6 +218,7 @@ export class AssistantMessageBuilder {
     const call = this.toolCalls.get(key);
     if (!call) return;
     this.toolCalls.delete(key);
+    if (call === this.lastCall) this.lastCall = this.lastCallKey = undefined;
     this.endCall(call);
   }
 
@@ -261,6 +285,7 @@ export class AssistantMessageBuilder {
     this.closeOpenBlock();
     for (const call of this.toolCalls.values()) this.endCall(call);
     this.toolCalls.clear();
+    this.lastCall = this.lastCallKey = undefined;
   }
 
   private endCall(call: OpenToolCall): void {

@@ -62,6 +62,11 @@ export function applyChunk(chunk: ChatCompletionChunk, builder: AssistantMessage
       for (let i = 0; i < calls.length; i++) {
         const call = calls[i]!;
         const args = call.function?.arguments;
+        // Most fragments carry only argument text: the builder's per-delta path.
+        if (typeof args === "string" && !call.id && !call.function?.name) {
+          builder.toolCallArguments(call.index ?? i, args);
+          continue;
+        }
         builder.toolCall(call.index ?? i, {
           id: call.id ?? undefined,
           name: call.function?.name ?? undefined,

@@ -61,8 +61,10 @@ type ResponsesUsage = {
 export type ResponsesState = {
   /** The final `response` object, once `response.completed` or `response.incomplete` arrived. */
   final?: ResponsesBody;
-  /** Characters streamed per item id (or output index), to tell an item whose deltas never came. */
+  /** Items (by id, or output index) that streamed something, to tell an item whose deltas never came; values are >= 1. */
   streamed: Map<string, number>;
+  /** The item of the last delta, already in `streamed`: consecutive deltas of one item skip the map (a fresh key string is hashed per lookup). */
+  lastStreamed?: string;
   /** Items announced by `output_item.added`. */
   opened: Set<string>;
 };
@@ -73,26 +75,29 @@ const keyOf = (event: ResponsesEvent): string => event.item_id ?? event.item?.id
 export function applyResponsesEvent(event: ResponsesEvent, builder: AssistantMessageBuilder, state: ResponsesState): void {
   const key = keyOf(event);
   const delta = typeof event.delta === "string" ? event.delta : "";
+  // The per-delta events first: each case is a character compare (JSON.parse does not intern the strings).
   switch (event.type) {
+    case "response.output_text.delta":
+    case "response.refusal.delta":
+      return streamed(state, key, delta, builder, "text");
+    case "response.function_call_arguments.delta":
+      // An empty delta still opens a call whose item was not announced.
+      if (delta === "") return builder.toolCall(key, {});
+      markStreamed(state, key);
+      return builder.toolCallArguments(key, delta);
+    case "response.reasoning_summary_text.delta":
+    case "response.reasoning_text.delta":
+      return streamed(state, key, delta, builder, "thinking");
     case "response.output_item.added":
       state.opened.add(key);
       return openItem(event.item ?? {}, key, builder);
     case "response.reasoning_summary_part.added":
       // Summary parts are paragraphs of one reasoning item.
-      if ((event.summary_index ?? 0) > 0 && (state.streamed.get(key) ?? 0) > 0) streamed(state, key, "\n\n", builder.thinking.bind(builder));
+      if ((event.summary_index ?? 0) > 0 && state.streamed.has(key)) streamed(state, key, "\n\n", builder, "thinking");
       return;
-    case "response.reasoning_summary_text.delta":
-    case "response.reasoning_text.delta":
-      return streamed(state, key, delta, builder.thinking.bind(builder));
-    case "response.output_text.delta":
-    case "response.refusal.delta":
-      return streamed(state, key, delta, builder.text.bind(builder));
-    case "response.function_call_arguments.delta":
-      state.streamed.set(key, (state.streamed.get(key) ?? 0) + delta.length);
-      return builder.toolCall(key, { arguments: delta });
     case "response.function_call_arguments.done":
-      if (!state.streamed.get(key) && typeof event.arguments === "string") {
-        state.streamed.set(key, event.arguments.length);
+      if (!state.streamed.has(key) && typeof event.arguments === "string") {
+        if (event.arguments !== "") markStreamed(state, key);
         builder.toolCall(key, { arguments: event.arguments });
       }
       return;
@@ -120,7 +125,7 @@ function openItem(item: ResponsesItem, key: string, builder: AssistantMessageBui
 }
 
 function closeItem(item: ResponsesItem, key: string, builder: AssistantMessageBuilder, state: ResponsesState): void {
-  const nothingStreamed = !state.streamed.get(key);
+  const nothingStreamed = !state.streamed.has(key);
   if (item.type === "reasoning") {
     if (nothingStreamed) builder.thinking((item.summary ?? []).map((s) => s.text ?? "").join("\n\n"));
     if (item.id && item.encrypted_content) builder.thinking("", reasoningSignature(item.id, item.encrypted_content));
@@ -132,13 +137,20 @@ function closeItem(item: ResponsesItem, key: string, builder: AssistantMessageBu
   } else if (item.type === "function_call") {
     builder.toolCall(key, { id: item.call_id, name: item.name, signature: item.id, arguments: nothingStreamed ? item.arguments : undefined });
   }
-  state.streamed.set(key, Math.max(1, state.streamed.get(key) ?? 0));
+  markStreamed(state, key);
 }
 
-function streamed(state: ResponsesState, key: string, delta: string, apply: (delta: string) => void): void {
+function markStreamed(state: ResponsesState, key: string): void {
+  if (key === state.lastStreamed) return;
+  state.streamed.set(key, 1);
+  state.lastStreamed = key;
+}
+
+function streamed(state: ResponsesState, key: string, delta: string, builder: AssistantMessageBuilder, kind: "text" | "thinking"): void {
   if (delta === "") return;
-  state.streamed.set(key, (state.streamed.get(key) ?? 0) + delta.length);
-  apply(delta);
+  markStreamed(state, key);
+  if (kind === "text") builder.text(delta);
+  else builder.thinking(delta);
 }
 
 /** A whole (non-streamed) response body, mapped as if each item had streamed at once. */

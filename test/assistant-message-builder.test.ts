@@ -85,3 +85,46 @@ describe("AssistantMessageBuilder: the open block", () => {
     expect(events.find((event) => event.type === "text_end")).toMatchObject({ content: "kept more" });
   });
 });
+
+describe("AssistantMessageBuilder: tool-call argument deltas", () => {
+  it("toolCallArguments appends to the call of its key, interleaved keys included, and opens a call it has not seen", () => {
+    const { builder, events } = make();
+    builder.toolCall("a", { id: "call_a", name: "write" });
+    builder.toolCall("b", { id: "call_b", name: "read" });
+    for (const [key, delta] of [
+      ["a", '{"x"'],
+      ["a", ":1"],
+      ["b", '{"y":'],
+      ["a", "}"],
+      ["b", "2}"],
+      ["c", '{"z":3}'],
+    ] as const)
+      builder.toolCallArguments(key, delta);
+    builder.toolCallArguments("a", "");
+    builder.finish("toolUse");
+    expect(builder.message.content).toEqual([
+      { type: "toolCall", id: "call_a", name: "write", arguments: { x: 1 } },
+      { type: "toolCall", id: "call_b", name: "read", arguments: { y: 2 } },
+      { type: "toolCall", id: "", name: "", arguments: { z: 3 } },
+    ]);
+    expect(
+      events.filter((event) => event.type === "toolcall_delta").map((event) => event.type === "toolcall_delta" && [event.contentIndex, event.delta]),
+    ).toEqual([
+      [0, '{"x"'],
+      [0, ":1"],
+      [1, '{"y":'],
+      [0, "}"],
+      [1, "2}"],
+      [2, '{"z":3}'],
+    ]);
+  });
+
+  it("a key whose call ended opens a new call on its next delta", () => {
+    const { builder } = make();
+    builder.toolCallArguments(0, '{"n":1}');
+    builder.endToolCall(0);
+    builder.toolCallArguments(0, '{"n":2}');
+    builder.finish("toolUse");
+    expect(builder.message.content.map((block) => block.type === "toolCall" && block.arguments)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
