@@ -32,6 +32,14 @@ type OpenBlock = { kind: "text" | "thinking"; contentIndex: number; block: TextC
 const OPEN_BLOCK = Symbol("tinyagent.openBlock");
 type Holder = { [OPEN_BLOCK]?: OpenBlock };
 
+/**
+ * Pieces per batch: a full batch is joined onto the block's text, so the
+ * array stays short (and, likely why it pays, young: one that grew with the
+ * whole block lived in old space, where each push of a young string is a
+ * remembered-set entry). 0.96–0.99× per delta against one growing array.
+ */
+const PIECES_PER_JOIN = 256;
+
 const readText = (open: OpenBlock): string => {
   if (open.pieces.length > 0) {
     open.text += open.pieces.join("");
@@ -133,7 +141,10 @@ export class AssistantMessageBuilder {
     const open = this.open(kind);
     if (signature !== undefined) open.block.signature = (open.block.signature ?? "") + signature;
     if (delta === "") return;
-    open.pieces.push(delta);
+    if (open.pieces.push(delta) === PIECES_PER_JOIN) {
+      open.text += open.pieces.join("");
+      open.pieces = [];
+    }
     this.emit({ type: kind === "text" ? "text_delta" : "thinking_delta", contentIndex: open.contentIndex, delta, partial: this.message });
   }
 

@@ -62,6 +62,20 @@ describe("AssistantMessageBuilder: the open block", () => {
     expect(Object.keys(block)).toEqual(["type", "text"]);
   });
 
+  it("a long block (batches of pieces joined as it grows) reads whole at every point", () => {
+    const { builder, events } = make();
+    let expected = "";
+    for (let i = 0; i < 1_000; i++) {
+      const delta = `${i % 10}`;
+      builder.text(delta);
+      expected += delta;
+      if (i % 97 === 0) expect((builder.message.content[0] as TextContent).text).toBe(expected);
+    }
+    builder.finish("stop");
+    expect((builder.message.content[0] as TextContent).text).toBe(expected);
+    expect(events.find((event) => event.type === "text_end")).toMatchObject({ content: expected });
+  });
+
   it("a closed block is plain data: the text a data property, no hidden state left", () => {
     const { builder } = make();
     builder.text("x");
