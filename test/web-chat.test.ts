@@ -12,12 +12,21 @@ import type { Context } from "../src/core/types.js";
 import { fauxRulesResponse } from "../src/testing.js";
 import { launchChromium } from "./helpers/chromium.js";
 
+const STOP_PROMPT = "Hello there";
 const RELOAD_PROMPT = "Please reload me in the middle of this reply";
-/** The faux model's rules, with the reply to RELOAD_PROMPT slowed (about 3 s), so the reload lands mid-stream. */
+/**
+ * The faux model's rules, with two replies slowed so that what the test does
+ * lands mid-stream even on a loaded machine: STOP_PROMPT's (about 17 s, cut
+ * short by Stop after a second) and RELOAD_PROMPT's (about 8 s, which the
+ * reload must not outlast).
+ */
 function script(context: Context) {
   const reply = fauxRulesResponse(context);
   const last = context.messages.at(-1);
-  return last?.role === "user" && last.content === RELOAD_PROMPT ? { ...reply, chunkDelayMs: 60 } : reply;
+  const prompt = last?.role === "user" ? last.content : undefined;
+  if (prompt === STOP_PROMPT) return { ...reply, chunkDelayMs: 400 };
+  if (prompt === RELOAD_PROMPT) return { ...reply, chunkDelayMs: 150 };
+  return reply;
 }
 
 let chat: WebChat;
@@ -120,8 +129,8 @@ describe("web chat in headless Chromium (agent on the server, page on remoteAgen
   });
 
   it("Stop ends a streaming reply: the partial text stays, tagged, and the error shows once, in one banner", async () => {
-    await send("Hello there");
-    await page.waitForFunction(() => textOf('[data-testid="streaming-text"]').length > 8, undefined, { polling: 10 });
+    await send(STOP_PROMPT);
+    await page.waitForFunction(() => textOf('[data-testid="streaming-text"]').length > 14, undefined, { polling: 10 });
     expect(await buttonsMatchCan()).toEqual({ send: false, stop: true });
     await page.getByTestId("stop").click();
     await page.getByTestId("error").waitFor();
@@ -144,7 +153,8 @@ describe("web chat in headless Chromium (agent on the server, page on remoteAgen
     await page.reload();
     // The new page's mirror starts from the server's snapshot, mid-message, and streams on.
     await page.getByTestId("streaming-text").waitFor();
-    await lastAssistant().getByText("I will use the tools I am given.").waitFor();
+    await lastAssistant().getByText(`I understood: "${prompt}"`, { exact: false }).waitFor();
+    await lastAssistant().getByText("I will use the tools I am given.", { exact: false }).waitFor();
     const expected = `Hello! I am tinyagent's built-in faux model. I understood: "${prompt}". Ask me to add or multiply numbers, or for the time, and I will use the tools I am given.`;
     expect((await lastAssistant().locator(".markdown").textContent())?.trim()).toBe(expected);
     // The whole earlier conversation came back with the session.
