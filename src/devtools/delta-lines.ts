@@ -12,7 +12,7 @@
  * such a line is ~150 bytes of envelope per delta: a 16 KB reply in 4-character
  * deltas made a 670 KB recording; tersely, about 12 bytes per delta.
  */
-import { RecordingError, decodeRunValue, parseRunEntry, type RunLogEntry, type RunLogEvent } from "./run-log.js";
+import { RecordingError, decodeRunLine, parseRunEntry, type RunLogEntry, type RunLogEvent } from "./run-log.js";
 
 /** The delta events an entry continues, and where its batches go. */
 type Continued = { to: string; from: string | null; type: string; contentIndex: number };
@@ -42,12 +42,7 @@ export class DeltaLines {
       this.seen(entry);
       return entry;
     }
-    let value: unknown;
-    try {
-      value = decodeRunValue(line);
-    } catch {
-      throw new RecordingError(lineNumber, "not valid JSON; the file may be truncated.");
-    }
+    const value = decodeRunLine(line, lineNumber);
     const [dt, ...deltas] = Array.isArray(value) ? value : [];
     if (typeof dt !== "number" || deltas.length === 0 || !deltas.every((delta) => typeof delta === "string")) {
       throw new RecordingError(lineNumber, 'a delta line must be [dt, "delta", …]: a number, then one or more strings.');

@@ -238,14 +238,22 @@ export function parseRunEntry(line: string, lineNumber: number): RunLogEntry {
   return entry as unknown as RunLogEvent;
 }
 
-function parseLine(line: string, lineNumber: number): Record<string, unknown> {
-  let value: unknown;
+/**
+ * Decodes one line of a recording, any of its forms (`lineNumber` is 1-based,
+ * for errors): the one JSON decode of the header, entries and terse delta
+ * lines, so a line that is not JSON reads the same error in every form.
+ */
+export function decodeRunLine(line: string, lineNumber: number): unknown {
   try {
-    value = decodeRunValue(line);
+    return decodeRunValue(line);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new RecordingError(lineNumber, `not valid JSON (${why}); the file may be truncated: ${preview(line)}`);
   }
+}
+
+function parseLine(line: string, lineNumber: number): Record<string, unknown> {
+  const value = decodeRunLine(line, lineNumber);
   if (!isRecord(value)) throw new RecordingError(lineNumber, `expected a JSON object, got ${preview(line)}`);
   return value;
 }
