@@ -39,11 +39,13 @@ export function buildAnthropicRequest(model: Model, context: Context, options: S
     ...options.headers,
   };
   const cache = cacheControl(options.cacheRetention);
-  const thinking = thinkingConfig(model, options);
+  const tools = context.tools ?? [];
+  // Anthropic refuses a forced tool (tool_choice "any" or a named tool) while thinking: the explicit choice wins, this request does not think.
+  const forced = tools.length > 0 && (options.toolChoice === "required" || typeof options.toolChoice === "object");
+  const thinking = thinkingConfig(model, forced ? { ...options, reasoning: "off" } : options);
   const messages = toAnthropicMessages(model, context.messages);
   const body: Record<string, unknown> = { model: model.id, max_tokens: thinking.maxTokens, messages, stream: true };
   if (context.systemPrompt) body.system = [withCache({ type: "text", text: context.systemPrompt }, cache)];
-  const tools = context.tools ?? [];
   if (tools.length > 0) {
     body.tools = tools.map((t, i) => {
       const tool: WireBlock = { name: t.name, description: t.description, input_schema: t.parameters };

@@ -221,6 +221,22 @@ describe("anthropic request: reasoning", () => {
     expect(await bodyOf(context, { reasoning: "minimal", maxTokens: 500 })).toMatchObject({ thinking: { budget_tokens: 1024 }, max_tokens: 2048 });
   });
 
+  it("a forced tool (required or named) with a reasoning level sends no thinking, which Anthropic would refuse; auto keeps it", async () => {
+    const context = { messages: [user("Weather in Paris?")], tools: [weatherTool] };
+    const named = await bodyOf(context, { reasoning: "high", toolChoice: { name: "get_weather" }, temperature: 0.3 });
+    expect(named).toMatchObject({ tool_choice: { type: "tool", name: "get_weather" }, max_tokens: 8192, temperature: 0.3 });
+    expect(named.thinking).toBeUndefined();
+    const opus = anthropicModel("claude-opus-4-6", { baseUrl: server.url });
+    const required = await bodyOf(context, { reasoning: "medium", toolChoice: "required" }, opus);
+    expect(required.tool_choice).toEqual({ type: "any" });
+    expect(required.thinking).toBeUndefined();
+    expect(required.output_config).toBeUndefined();
+    expect(await bodyOf(context, { reasoning: "low", toolChoice: "auto" })).toMatchObject({
+      tool_choice: { type: "auto" },
+      thinking: { type: "enabled", budget_tokens: 2048 },
+    });
+  });
+
   it("Claude 4.6 and later think adaptively with an effort; a model marked reasoning: false gets none", async () => {
     const opus = anthropicModel("claude-opus-4-6", { baseUrl: server.url });
     expect(await bodyOf({ messages: [user("Hi")] }, { reasoning: "medium" }, opus)).toMatchObject({
