@@ -29,15 +29,25 @@ export function streamOpenAICompatible(model: Model, context: Context, options?:
 export type OpenAICompatibleModelInit = Omit<Model, "api" | "provider"> & { provider?: string; api?: string };
 
 /**
- * A model on any OpenAI-compatible endpoint. `provider` defaults to
+ * A model on any OpenAI-compatible endpoint. `provider` defaults from the
+ * base URL's host: "openai" for api.openai.com (reads `OPENAI_API_KEY`),
+ * "openrouter" for openrouter.ai (reads `OPENROUTER_API_KEY`), else
  * "openai-compatible", which reads no API key from the environment (local
- * servers need none); use "openai" to read `OPENAI_API_KEY`.
+ * servers need none).
  * @example
  * const local = openAICompatibleModel({ id: "qwen3:8b", baseUrl: "http://127.0.0.1:11434/v1" });
- * const openai = openAICompatibleModel({ id: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1", provider: "openai" });
+ * const openai = openAICompatibleModel({ id: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1" }); // provider "openai"
  */
 export function openAICompatibleModel(init: OpenAICompatibleModelInit): Model {
-  return { ...init, api: init.api ?? "openai-completions", provider: init.provider ?? "openai-compatible" };
+  return { ...init, api: init.api ?? "openai-completions", provider: init.provider ?? providerOfHost(init.baseUrl) };
+}
+
+/** The provider a base URL's host names, so the matching env key is read ("openai-compatible" when none or unparsable). */
+function providerOfHost(baseUrl: string): string {
+  const host = URL.canParse(baseUrl) ? new URL(baseUrl).hostname : "";
+  if (host === "api.openai.com") return "openai";
+  if (host === "openrouter.ai") return "openrouter";
+  return "openai-compatible";
 }
 
 /**

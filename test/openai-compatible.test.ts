@@ -152,6 +152,16 @@ describe("request", () => {
     await allEvents(streamOpenAICompatible(model, userContext(), { apiKey: "sk-option" }));
     expect(server!.requests.map((r) => r.headers.authorization)).toEqual(["Bearer sk-env", undefined, "Bearer sk-option"]);
   });
+
+  it("openAICompatibleModel's provider defaults from the host, so api.openai.com and openrouter.ai read their env keys", () => {
+    const provider = (baseUrl: string, given?: string) => openAICompatibleModel({ id: "m", baseUrl, provider: given }).provider;
+    expect(provider("https://api.openai.com/v1")).toBe("openai");
+    expect(provider("https://api.openai.com/v1/chat/completions")).toBe("openai");
+    expect(provider("https://openrouter.ai/api/v1")).toBe("openrouter");
+    expect(provider("http://127.0.0.1:11434/v1")).toBe("openai-compatible");
+    expect(provider("not a url")).toBe("openai-compatible");
+    expect(provider("https://api.openai.com/v1", "azure")).toBe("azure");
+  });
 });
 
 describe("response", () => {
